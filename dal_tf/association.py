@@ -1,0 +1,179 @@
+"""DAL's association math as pure TensorFlow functions (paper Eq. 1-7, released-code semantics).
+
+Anchors of all cameras live in one flat table of shape [num_anchors, D]. Row `r` belongs to
+camera `anchor_cameras[r]`; a frame's own row is `camera_offsets[camera] + index_in_camera`, so
+anchors are keyed by (camera, tracklet) pairs and never by an index shared across cameras.
+Ranking "within a camera" masks the other cameras' rows, which handles any number of cameras
+and cameras absent from a batch without per-camera Python loops.
+
+Every function returns new values instead of assigning: the Keras model applies them to its
+non-trainable tables with scatter ops. Duplicate rows in a batch (a tracklet sampled twice)
+always receive identical values, so a scatter-update is order independent.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import tensorflow as tf
+
+from dal_tf.config import AssociationConfig
+
+# The release normalises with tf.nn.l2_normalize(x, 1, 1e-10): a zero anchor stays zero.
+L2_EPSILON = 1e-10
+# Keeps the Euclidean distance's gradient finite at zero distance.
+SQRT_FLOOR = 1e-12
+
+
+def l2_normalize(x: tf.Tensor) -> tf.Tensor:
+    return tf.math.l2_normalize(x, axis=-1, epsilon=L2_EPSILON)
+
+
+def rowwise_distance(a: tf.Tensor, b: tf.Tensor, distance: str) -> tf.Tensor:
+    """Distance between matching rows of a and b, [B, D] x [B, D] -> [B]."""
+    squared = tf.reduce_sum(tf.square(a - b), axis=-1)
+    return _finish_distance(squared, distance)
+
+
+def pairwise_distance(a: tf.Tensor, b: tf.Tensor, distance: str) -> tf.Tensor:
+    """All distances between rows of a and rows of b, [B, D] x [N, D] -> [B, N]."""
+    squared = (
+        tf.reduce_sum(tf.square(a), axis=-1, keepdims=True)
+        + tf.reduce_sum(tf.square(b), axis=-1)[tf.newaxis, :]
+        - 2.0 * tf.matmul(a, b, transpose_b=True)
+    )
+    return _finish_distance(tf.maximum(squared, 0.0), distance)
+
+
+def _finish_distance(squared: tf.Tensor, distance: str) -> tf.Tensor:
+    if distance == "squared":
+        return squared
+    if distance == "euclidean":
+        return tf.sqrt(tf.maximum(squared, SQRT_FLOOR))
+    raise ValueError(f"unknown distance {distance!r}")
+
+
+def nearest_row(dist: tf.Tensor, allowed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Rank-1 column among the allowed ones per row of dist: (index, distance).
+
+    Ties go to the lowest index, as tf.nn.top_k in the release.
+    """
+    masked = tf.where(allowed, dist, tf.constant(float("inf"), dist.dtype))
+    neg_top, index = tf.math.top_k(-masked, k=1, sorted=False)
+    return index[:, 0], -neg_top[:, 0]
+
+
+class RankingLosses(NamedTuple):
+    loss: tf.Tensor  # the total association loss the model minimises
+    loss_intra: tf.Tensor  # L_I, Eq. 6
+    loss_cross: tf.Tensor  # L_C, Eq. 7
+    rank1_is_own: tf.Tensor  # [B] bool: the frame's rank-1 in its camera is its own tracklet
+
+
+def association_losses(
+    features: tf.Tensor,
+    rows: tf.Tensor,
+    cameras: tf.Tensor,
+    intra_table: tf.Tensor,
+    cross_table: tf.Tensor,
+    anchor_cameras: tf.Tensor,
+    num_cameras: int,
+    config: AssociationConfig,
+) -> RankingLosses:
+    """Association ranking (Eq. 2) and the hinge losses L_I, L_C (Eq. 3, 6, 7).
+
+    features: [B, D] backbone outputs (normalised here); rows: [B] each frame's anchor row;
+    cameras: [B] camera ids; tables: [N, D] anchors before this batch's update.
+    """
+    f = l2_normalize(features)
+    intra_n = l2_normalize(intra_table)
+    cross_n = l2_normalize(cross_table)
+
+    positive_intra = rowwise_distance(f, tf.gather(intra_n, rows), config.distance)
+    positive_cross = rowwise_distance(f, tf.gather(cross_n, rows), config.distance)
+
+    same_camera = tf.equal(cameras[:, tf.newaxis], anchor_cameras[tf.newaxis, :])
+    rank1_row, rank1_distance = nearest_row(pairwise_distance(f, intra_n, config.distance), same_camera)
+    rank1_is_own = tf.equal(rank1_row, rows)
+
+    # When the rank-1 is the frame's own tracklet there is no violating negative; the release
+    # then uses the mean rank-1 distance of that camera's frames in this batch.
+    camera_mean = tf.math.unsorted_segment_mean(rank1_distance, cameras, num_cameras)
+    negative = tf.where(rank1_is_own, tf.gather(camera_mean, cameras), rank1_distance)
+
+    loss_intra = tf.reduce_mean(tf.nn.relu(positive_intra - negative + config.margin))
+    loss_cross = tf.reduce_mean(tf.nn.relu(positive_cross - negative + config.margin))
+    if config.loss_terms == "intra":
+        loss = loss_intra
+    elif config.loss_terms == "cross":
+        loss = loss_cross
+    else:
+        loss = loss_intra + config.lambda_cross * loss_cross
+    return RankingLosses(loss, loss_intra, loss_cross, rank1_is_own)
+
+
+def updated_intra_anchors(
+    features: tf.Tensor, rows: tf.Tensor, intra_table: tf.Tensor, config: AssociationConfig
+) -> tf.Tensor:
+    """New intra anchors for the batch's rows (Eq. 1), one [D] value per frame, [B, D].
+
+    released: x <- x - eta * sum_k (l2(x) - l2(f_k)), summed over the batch's frames k of that
+      tracklet (tf.scatter_sub adds duplicates). It acts on the unnormalised x, so from a zero
+      start and eta = 0.5, l2(x) is the latest frame.
+    normalized: x <- (1 - eta) * l2(x) + eta * mean_k l2(f_k), a moving average of unit vectors.
+    """
+    f = tf.stop_gradient(l2_normalize(features))
+    same_tracklet = tf.cast(tf.equal(rows[:, tf.newaxis], rows[tf.newaxis, :]), f.dtype)
+    frames_of_tracklet = tf.reduce_sum(same_tracklet, axis=1, keepdims=True)
+    feature_sum = tf.matmul(same_tracklet, f)
+    anchor = tf.gather(intra_table, rows)
+    if config.anchor_update == "released":
+        return anchor - config.eta * (frames_of_tracklet * l2_normalize(anchor) - feature_sum)
+    return (1.0 - config.eta) * l2_normalize(anchor) + config.eta * feature_sum / frames_of_tracklet
+
+
+class CrossUpdate(NamedTuple):
+    values: tf.Tensor  # [B, D] new cross anchors for the batch's rows
+    partner: tf.Tensor  # [B] row merged with in another camera, -1 where not merged
+
+
+def updated_cross_anchors(
+    rows: tf.Tensor,
+    new_intra_table: tf.Tensor,
+    anchor_cameras: tf.Tensor,
+    association_started: tf.Tensor | bool,
+) -> CrossUpdate:
+    """Cyclic ranking and the cross-anchor update (Eq. 4, 5) on the updated intra anchors.
+
+    For each batch row: its rank-1 among all other cameras' anchors (pooled, as the release does
+    with more than two cameras), then that anchor's rank-1 back in the row's own camera. If the
+    cycle returns to the row and association has started (after warm-up), the cross anchor is the
+    mean of the two normalised anchors; otherwise it is the row's own normalised intra anchor.
+    Cross anchors are only ever read normalised, so the mean needs no renormalisation here.
+    """
+    table_n = l2_normalize(new_intra_table)
+    own = tf.gather(table_n, rows)
+    own_camera = tf.gather(anchor_cameras, rows)
+
+    other_camera = tf.not_equal(own_camera[:, tf.newaxis], anchor_cameras[tf.newaxis, :])
+    # Squared and Euclidean distances rank alike, so the cycle needs only the squared one.
+    partner, _ = nearest_row(pairwise_distance(own, table_n, "squared"), other_camera)
+    partner_anchor = tf.gather(table_n, partner)
+
+    back_in_own_camera = tf.equal(own_camera[:, tf.newaxis], anchor_cameras[tf.newaxis, :])
+    returned, _ = nearest_row(pairwise_distance(partner_anchor, table_n, "squared"), back_in_own_camera)
+
+    # A never-visited (zero) partner is no association; the release "merges" with it, which
+    # leaves the normalised cross anchor unchanged, so skipping it changes no anchor in use.
+    partner_visited = tf.reduce_any(tf.not_equal(tf.gather(new_intra_table, partner), 0.0), axis=1)
+    consistent = tf.logical_and(tf.equal(returned, rows), partner_visited)
+    consistent = tf.logical_and(consistent, tf.reduce_any(other_camera, axis=1))
+    consistent = tf.logical_and(consistent, tf.cast(association_started, tf.bool))
+    values = tf.where(consistent[:, tf.newaxis], (own + partner_anchor) / 2.0, own)
+    return CrossUpdate(values, tf.where(consistent, partner, -tf.ones_like(partner)))
+
+
+def anchor_rows(cameras: tf.Tensor, indices: tf.Tensor, camera_offsets: tf.Tensor) -> tf.Tensor:
+    """Row in the flat anchor table of each (camera, index-within-camera) pair."""
+    return tf.gather(camera_offsets, cameras) + indices
+
