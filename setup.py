@@ -14,5 +14,6 @@ setup(
         "opencv-python-headless>=4.8",
         "matplotlib>=3.8",
         "h5py>=3.10",
+        "tensorboard>=2.16",
     ],
 )

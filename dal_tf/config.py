@@ -52,3 +52,67 @@ def _error(message: str):
 def _check_choice(name: str, value: str, choices: tuple[str, ...]):
     if value not in choices:
         raise _error(f"--{name}={value!r} is not one of {', '.join(choices)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    backbone: str = "mobilenet"
+    weights: str = "imagenet"  # imagenet | none | path to a Keras weights file
+    alpha: float = 1.0  # MobileNet width multiplier
+    image_height: int = 224
+    image_width: int = 112
+
+    def __post_init__(self):
+        _check_choice("backbone", self.backbone, ("mobilenet", "resnet50"))
+        if self.image_height < 32 or self.image_width < 32:
+            raise _error(f"--image_height/--image_width must be >= 32, got {self.image_height}x{self.image_width}")
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimConfig:
+    """Empty / zero fields take the data set's release setting (see training.resolve_optim)."""
+
+    optimizer: str = "auto"  # auto | rmsprop | sgd
+    learning_rate: float = 0.0  # 0: 0.045 for RMSProp, 0.01 for SGD
+    lr_decay_factor: float = 0.94  # RMSProp: exponential staircase decay
+    epochs_per_decay: float = 2.0
+    weight_decay: float = 4e-5
+    clip_value: float = 2.0  # element-wise gradient clipping
+    ema_decay: float = 0.9999
+
+    def __post_init__(self):
+        _check_choice("optimizer", self.optimizer, ("auto", "rmsprop", "sgd"))
+        if self.learning_rate < 0 or self.weight_decay < 0 or self.clip_value <= 0:
+            raise _error("--learning_rate and --weight_decay must be >= 0 and --clip_value > 0")
+        if not 0 <= self.ema_decay < 1:
+            raise _error(f"--ema_decay={self.ema_decay} must be in [0, 1)")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    association: AssociationConfig = AssociationConfig()
+    optim: OptimConfig = OptimConfig()
+    train_dir: str = "runs/default"
+    batch_size: int = 64
+    max_steps: int = -1  # -1: the release's number for the data set; 0: evaluate only
+    warmup_epochs: float = -1.0  # -1: the release's warm-up for the data set
+    checkpoint_every: int = 200
+    log_every: int = 10
+    eval_batch_size: int = 128
+    pooling: str = "max"
+    seed: int = 0
+    deterministic: bool = False  # bitwise-reproducible ops (slower)
+
+    def __post_init__(self):
+        if self.batch_size < 2:
+            raise _error(f"--batch_size={self.batch_size} must be >= 2")
+        if self.max_steps < -1:
+            raise _error(f"--max_steps={self.max_steps} must be >= 0 (or -1 for the data set's default)")
+        if self.checkpoint_every < 1 or self.log_every < 1:
+            raise _error("--checkpoint_every and --log_every must be >= 1")
+        _check_choice("pooling", self.pooling, ("max", "mean"))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

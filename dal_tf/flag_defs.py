@@ -1,0 +1,35 @@
+"""absl flag definitions shared by the entry points (train, evaluate, export).
+
+Only entry points call these; they turn the parsed flags into config objects, and nothing
+below the entry points reads FLAGS.
+"""
+
+from __future__ import annotations
+
+from absl import flags
+
+from dal_tf.config import DataConfig, ModelConfig
+
+
+def define_data_flags():
+    flags.DEFINE_string("dataset", "synthetic", "Registered data set: synthetic (built in); more with data_prep.")
+    flags.DEFINE_string("data_dir", "", "Prepared data directory; empty: the data set's default location.")
+    flags.DEFINE_integer("split", 1, "Train/test split number.")
+    flags.DEFINE_integer("seed", 0, "Seed of the frame order and the initialisation.")
+
+
+def define_model_flags():
+    flags.DEFINE_string("backbone", "mobilenet", "mobilenet (1024-d) | resnet50 (2048-d).")
+    flags.DEFINE_string("weights", "imagenet", "imagenet | none | PATH to a Keras .weights.h5 file.")
+    flags.DEFINE_float("alpha", 1.0, "MobileNet width multiplier (1.0 = the paper's network).")
+    flags.DEFINE_integer("image_height", 224, "Input height (release: 224).")
+    flags.DEFINE_integer("image_width", 112, "Input width (release: 112).")
+
+
+def data_config(values) -> DataConfig:
+    return DataConfig(dataset=values.dataset, data_dir=values.data_dir, split=values.split, seed=values.seed)
+
+
+def model_config(values) -> ModelConfig:
+    return ModelConfig(backbone=values.backbone, weights=values.weights, alpha=values.alpha,
+                       image_height=values.image_height, image_width=values.image_width)

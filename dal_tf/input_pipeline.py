@@ -1,0 +1,62 @@
+"""tf.data input: random training frames and streamed evaluation frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from dal_tf import backbones
+from dal_tf.datasets.base import TrackletSet
+
+
+def load_frame(path: tf.Tensor, height: int, width: int, backbone: str) -> tf.Tensor:
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    image = tf.image.resize(tf.cast(image, tf.float32), (height, width), method="bilinear")
+    return backbones.preprocess(backbone, image)
+
+
+def frame_order(num_frames: int, seed: int, first_step: int, batch_size: int) -> tf.data.Dataset:
+    """Frame indices: each epoch a fresh permutation, a pure function of (seed, epoch).
+
+    Starting at `first_step` reproduces exactly the indices an uninterrupted run would see from
+    there on, so a resumed run gets the same data as one that was never stopped.
+    """
+    first = first_step * batch_size
+    first_epoch, offset = divmod(first, num_frames)
+
+    def permutation(epoch):
+        keys = tf.random.stateless_uniform([num_frames], seed=tf.stack([tf.cast(seed, tf.int64), epoch]))
+        return tf.data.Dataset.from_tensor_slices(tf.argsort(keys))
+
+    epochs = tf.data.Dataset.range(first_epoch, np.iinfo(np.int64).max)
+    return epochs.flat_map(permutation).skip(offset)
+
+
+def training_dataset(
+    tracklets: TrackletSet, batch_size: int, height: int, width: int, backbone: str, seed: int, first_step: int = 0
+) -> tf.data.Dataset:
+    """Batches of (images, cameras, indices within camera); no identity information."""
+    paths, cameras, indices, _ = tracklets.frame_table()
+    if len(paths) < batch_size:
+        raise ValueError(f"{len(paths)} training frames are fewer than --batch_size={batch_size}")
+    table = (tf.constant(paths), tf.constant(cameras), tf.constant(indices))
+
+    def frame(i):
+        return load_frame(table[0][i], height, width, backbone), table[1][i], table[2][i]
+
+    return (
+        frame_order(len(paths), seed, first_step, batch_size)
+        .map(frame, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .batch(batch_size, drop_remainder=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def frames_dataset(paths: list[str], batch_size: int, height: int, width: int, backbone: str) -> tf.data.Dataset:
+    """All given frames in order, in fixed-size batches (evaluation, anchor initialisation)."""
+    return (
+        tf.data.Dataset.from_tensor_slices(tf.constant(paths, tf.string))
+        .map(lambda p: load_frame(p, height, width, backbone), num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )

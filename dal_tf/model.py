@@ -1,0 +1,167 @@
+"""The DAL Keras model: a frame backbone, anchor tables and a custom train_step."""
+
+from __future__ import annotations
+
+import contextlib
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dal_tf import association
+from dal_tf.config import AssociationConfig
+
+
+class AnchorTables(tf.Module):
+    """Intra- and cross-camera anchors of every training tracklet, flat over cameras.
+
+    Row r belongs to camera `anchor_cameras[r]`; `cross_partner[r]` is the row it is currently
+    merged with in another camera, or -1. All three are checkpointed.
+    """
+
+    def __init__(self, tracklets_per_camera: list[int], dim: int):
+        super().__init__(name="anchors")
+        counts = np.asarray(tracklets_per_camera, np.int32)
+        self.num_cameras = len(counts)
+        self.num_anchors = int(counts.sum())
+        self.camera_offsets = tf.constant(np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32))
+        self.anchor_cameras = tf.constant(np.repeat(np.arange(len(counts)), counts).astype(np.int32))
+        self.intra = tf.Variable(tf.zeros([self.num_anchors, dim]), trainable=False, name="intra")
+        self.cross = tf.Variable(tf.zeros([self.num_anchors, dim]), trainable=False, name="cross")
+        self.cross_partner = tf.Variable(-tf.ones([self.num_anchors], tf.int32), trainable=False, name="partner")
+
+    def rows(self, cameras: tf.Tensor, indices: tf.Tensor) -> tf.Tensor:
+        return association.anchor_rows(cameras, indices, self.camera_offsets)
+
+
+class WeightAverage(tf.Module):
+    """Exponential moving average of the trainable weights, as TF1's ExponentialMovingAverage
+    with num_updates: the decay is min(decay, (1 + step) / (10 + step)), so short runs average
+    over their recent steps instead of staying at the initial weights. (Keras' `use_ema` has a
+    fixed momentum: with 0.9999 a 20k-step run would still hold 13% of the initial weights.)"""
+
+    def __init__(self, variables: list[tf.Variable], decay: float):
+        super().__init__(name="ema")
+        self.decay = decay
+        self.shadows = [tf.Variable(v, trainable=False, name="shadow") for v in variables]
+
+    def update(self, step: tf.Tensor, variables: list[tf.Variable]):
+        step = tf.cast(step, tf.float32)
+        decay = tf.minimum(self.decay, (1.0 + step) / (10.0 + step))
+        for shadow, variable in zip(self.shadows, variables):
+            shadow.assign(decay * shadow + (1.0 - decay) * tf.convert_to_tensor(variable))
+
+    @contextlib.contextmanager
+    def applied(self, variables: list[tf.Variable]):
+        """Temporarily replaces the weights with their averages (evaluation, export)."""
+        saved = [tf.identity(v) for v in variables]
+        for variable, shadow in zip(variables, self.shadows):
+            variable.assign(shadow)
+        try:
+            yield
+        finally:
+            for variable, value in zip(variables, saved):
+                variable.assign(value)
+
+
+def regularized_kernels(backbone: keras.Model) -> list:
+    """Convolution and dense kernels; like TF-slim's MobileNet, depthwise kernels are not decayed."""
+    return [
+        layer.kernel
+        for layer in backbone._flatten_layers()
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))
+    ]
+
+
+class DALModel(keras.Model):
+    def __init__(
+        self,
+        backbone: keras.Model,
+        tracklets_per_camera: list[int],
+        association_config: AssociationConfig,
+        *,
+        warmup_steps: int,
+        weight_decay: float = 4e-5,
+        ema_decay: float = 0.9999,
+        anchor_person_ids: np.ndarray | None = None,
+    ):
+        super().__init__()
+        self.backbone = backbone
+        self.association_config = association_config
+        self.warmup_steps = int(warmup_steps)
+        self.weight_decay = weight_decay
+        dim = int(backbone.output_shape[-1])
+        self.anchors = AnchorTables(tracklets_per_camera, dim)
+        self.ema = WeightAverage(backbone.trainable_variables, ema_decay)
+        self._kernels = regularized_kernels(backbone)
+        # Person ids of the anchor rows: read only to monitor association quality (Fig. 4b).
+        ids = np.full(self.anchors.num_anchors, -1) if anchor_person_ids is None else anchor_person_ids
+        self.anchor_person_ids = tf.constant(np.asarray(ids, np.int64))
+
+    def call(self, images, training=False):
+        return self.backbone(images, training=training)
+
+    def averaged_weights(self):
+        """Context in which the backbone holds its EMA weights (what the release evaluates)."""
+        return self.ema.applied(self.backbone.trainable_variables)
+
+    def train_step(self, data):
+        images, cameras, indices = data
+        anchors = self.anchors
+        rows = anchors.rows(cameras, indices)
+        step = self.optimizer.iterations
+        with tf.GradientTape() as tape:
+            features = self.backbone(images, training=True)
+            losses = association.association_losses(
+                features, rows, cameras, anchors.intra, anchors.cross, anchors.anchor_cameras,
+                anchors.num_cameras, self.association_config,
+            )
+            decay = self.weight_decay * tf.add_n([tf.nn.l2_loss(k) for k in self._kernels])
+            total = losses.loss + decay
+        variables = self.backbone.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        self.ema.update(step, variables)
+
+        intra_values = association.updated_intra_anchors(features, rows, anchors.intra, self.association_config)
+        anchors.intra.scatter_update(tf.IndexedSlices(intra_values, rows))
+        started = step >= self.warmup_steps
+        cross = association.updated_cross_anchors(rows, anchors.intra, anchors.anchor_cameras, started)
+        anchors.cross.scatter_update(tf.IndexedSlices(cross.values, rows))
+        anchors.cross_partner.scatter_update(tf.IndexedSlices(cross.partner, rows))
+
+        return dict(
+            loss=losses.loss,
+            loss_intra=losses.loss_intra,
+            loss_cross=losses.loss_cross,
+            weight_decay=decay,
+            learning_rate=self.optimizer.learning_rate,
+            **self.association_monitor(),
+        )
+
+    def association_monitor(self) -> dict:
+        """Fig. 4: share of anchors merged across cameras and share of merges that are true."""
+        partner = self.anchors.cross_partner
+        merged = partner >= 0
+        merged_share = tf.reduce_mean(tf.cast(merged, tf.float32))
+        own_ids = tf.boolean_mask(self.anchor_person_ids, merged)
+        partner_ids = tf.gather(self.anchor_person_ids, tf.boolean_mask(partner, merged))
+        known = tf.logical_and(own_ids >= 0, partner_ids >= 0)
+        true = tf.logical_and(known, tf.equal(own_ids, partner_ids))
+        true_share = tf.math.divide_no_nan(
+            tf.reduce_sum(tf.cast(true, tf.float32)), tf.reduce_sum(tf.cast(known, tf.float32))
+        )
+        return dict(merged_share=merged_share, true_match_share=true_share)
+
+    def initialize_anchors_with_means(self, batches):
+        """Paper's initialisation: both anchors of a tracklet = mean of its normalised frame
+        features. batches yields (images, cameras, indices) covering every training frame."""
+        sums = tf.zeros_like(self.anchors.intra)
+        counts = tf.zeros([self.anchors.num_anchors, 1])
+        embed = tf.function(lambda x: self.backbone(x, training=False))
+        for images, cameras, indices in batches:
+            rows = self.anchors.rows(cameras, indices)[:, tf.newaxis]
+            sums = tf.tensor_scatter_nd_add(sums, rows, association.l2_normalize(embed(images)))
+            counts = tf.tensor_scatter_nd_add(counts, rows, tf.ones([tf.shape(rows)[0], 1]))
+        means = tf.math.divide_no_nan(sums, counts)
+        self.anchors.intra.assign(means)
+        self.anchors.cross.assign(means)

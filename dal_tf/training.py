@@ -1,0 +1,179 @@
+"""DAL training from a TrainConfig: data, model, optimiser, checkpoints, logging, evaluation."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dal_tf import backbones, evaluation, input_pipeline
+from dal_tf.config import TrainConfig
+from dal_tf.datasets import registry
+from dal_tf.datasets.base import ReidDataset, TrackletSet
+from dal_tf.errors import UserInputError
+from dal_tf.io_utils import atomic_write_json
+from dal_tf.model import DALModel
+
+# Settings that fix the shape of what a checkpoint holds or what its anchors mean: a rerun in the
+# same --train_dir must agree on them to resume.
+RESUME_KEYS = ("data", "model", "association", "batch_size", "seed")
+
+
+def steps_per_epoch(num_frames: int, batch_size: int) -> int:
+    """As the release: an epoch is num_samples / batch_size steps, num_samples being frames."""
+    return max(1, num_frames // batch_size)
+
+
+def build_optimizer(config: TrainConfig, dataset: ReidDataset, max_steps: int) -> keras.optimizers.Optimizer:
+    """The release's schedules: RMSProp with staircase decay (PRID, iLIDS-VID) or SGD Nesterov
+    with a tenfold drop at half the steps (MARS); element-wise clipping on both."""
+    optim = config.optim
+    name = dataset.optimizer if optim.optimizer == "auto" else optim.optimizer
+    epoch = steps_per_epoch(dataset.train.num_frames, config.batch_size)
+    if name == "rmsprop":
+        schedule = keras.optimizers.schedules.ExponentialDecay(
+            optim.learning_rate or 0.045, decay_steps=max(1, int(epoch * optim.epochs_per_decay)),
+            decay_rate=optim.lr_decay_factor, staircase=True,
+        )
+        return keras.optimizers.RMSprop(schedule, rho=0.9, momentum=0.9, epsilon=1.0, clipvalue=optim.clip_value)
+    base = optim.learning_rate or 0.01
+    schedule = keras.optimizers.schedules.PiecewiseConstantDecay([max(1, max_steps // 2)], [base, base / 10])
+    return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, clipvalue=optim.clip_value)
+
+
+def anchor_person_ids(tracklets: TrackletSet) -> np.ndarray:
+    """Person id of each anchor row (camera offset + index), -1 where unknown; monitoring only."""
+    offsets = np.concatenate([[0], np.cumsum(tracklets.tracklets_per_camera)[:-1]])
+    ids = np.full(len(tracklets), -1, np.int64)
+    for t in tracklets.tracklets:
+        ids[offsets[t.camera] + t.index] = -1 if t.person_id is None else t.person_id
+    return ids
+
+
+def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int) -> DALModel:
+    m = config.model
+    backbone = backbones.build_backbone(m.backbone, m.weights, m.image_height, m.image_width, m.alpha)
+    warmup_epochs = dataset.warmup_epochs if config.warmup_epochs < 0 else config.warmup_epochs
+    warmup_steps = int(warmup_epochs * steps_per_epoch(dataset.train.num_frames, config.batch_size))
+    model = DALModel(
+        backbone, dataset.train.tracklets_per_camera, config.association,
+        warmup_steps=warmup_steps, weight_decay=config.optim.weight_decay, ema_decay=config.optim.ema_decay,
+        anchor_person_ids=anchor_person_ids(dataset.train),
+    )
+    model.compile(optimizer=build_optimizer(config, dataset, max_steps))
+    model.optimizer.build(backbone.trainable_variables)
+    return model
+
+
+def checkpoint_for(model: DALModel) -> tf.train.Checkpoint:
+    return tf.train.Checkpoint(model=model, optimizer=model.optimizer, anchors=model.anchors, ema=model.ema)
+
+
+def check_resumable(config: TrainConfig, train_dir: str):
+    """Refuses to resume a --train_dir written with settings that change the checkpoint."""
+    path = os.path.join(train_dir, "config.json")
+    if not os.path.exists(path):
+        return
+    with open(path) as handle:
+        saved = json.load(handle)
+    current = config.to_dict()
+    for key in RESUME_KEYS:
+        if saved.get(key) != current[key]:
+            raise UserInputError(
+                f"--train_dir={train_dir} holds a run with other {key} settings ({saved.get(key)} vs {current[key]}); "
+                "use a new --train_dir"
+            )
+
+
+def labelled_frames(tracklets: TrackletSet, config: TrainConfig) -> tf.data.Dataset:
+    """Every training frame once, with its camera and index (anchor initialisation)."""
+    paths, cameras, indices, _ = tracklets.frame_table()
+    m = config.model
+    images = input_pipeline.frames_dataset(paths, config.eval_batch_size, m.image_height, m.image_width, m.backbone)
+    labels = tf.data.Dataset.from_tensor_slices((cameras, indices)).batch(config.eval_batch_size)
+    return tf.data.Dataset.zip(images, labels).map(lambda x, y: (x, y[0], y[1]))
+
+
+def resolve_max_steps(config: TrainConfig, dataset: ReidDataset) -> int:
+    return dataset.release_steps if config.max_steps < 0 else config.max_steps
+
+
+def run(config: TrainConfig, log=print) -> dict:
+    """Trains (resuming from the latest checkpoint in config.train_dir) and evaluates the test split."""
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(config.seed)
+    dataset = registry.load(config.data)
+    max_steps = resolve_max_steps(config, dataset)
+    check_resumable(config, config.train_dir)
+    model = build_model(config, dataset, max_steps)
+
+    checkpoint = checkpoint_for(model)
+    manager = tf.train.CheckpointManager(checkpoint, os.path.join(config.train_dir, "checkpoints"), max_to_keep=3)
+    if manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        log(f"resumed from {manager.latest_checkpoint} at step {int(model.optimizer.iterations.numpy())}")
+    atomic_write_json(os.path.join(config.train_dir, "config.json"), config.to_dict())
+    start = int(model.optimizer.iterations.numpy())
+    describe(dataset, config, max_steps, model, log)
+
+    if start == 0 and max_steps > 0 and config.association.anchor_init == "mean":
+        log("initialising anchors with each tracklet's mean frame feature")
+        model.initialize_anchors_with_means(labelled_frames(dataset.train, config))
+
+    if start < max_steps:
+        train_loop(model, dataset, config, manager, start, max_steps, log)
+
+    with model.averaged_weights():
+        embed = tf.function(lambda images: model(images, training=False), reduce_retracing=True)
+        m = config.model
+        scores = evaluation.evaluate(
+            embed, dataset, height=m.image_height, width=m.image_width, backbone=m.backbone,
+            batch_size=config.eval_batch_size, pooling=config.pooling,
+        )
+    step = int(model.optimizer.iterations.numpy())
+    log(evaluation.format_table({f"{config.data.dataset} split {config.data.split}, step {step}": scores}))
+    results = dict(scores=scores, step=step, dataset=config.data.dataset, split=config.data.split,
+                   protocol=dataset.protocol, pooling=config.pooling, weights="ema", config=config.to_dict())
+    atomic_write_json(os.path.join(config.train_dir, "results.json"), results)
+    return results
+
+
+def describe(dataset: ReidDataset, config: TrainConfig, max_steps: int, model: DALModel, log):
+    train = dataset.train
+    log(f"{dataset.name}: {len(train)} training tracklets per camera {train.tracklets_per_camera}, "
+        f"{train.num_frames} frames; test {len(dataset.query)} query / {len(dataset.gallery)} gallery tracklets")
+    log(f"{max_steps} steps of {config.batch_size} frames "
+        f"({steps_per_epoch(train.num_frames, config.batch_size)} steps per epoch), "
+        f"cross-camera association from step {model.warmup_steps}")
+
+
+def train_loop(model: DALModel, dataset: ReidDataset, config: TrainConfig, manager, start: int, max_steps: int, log):
+    m = config.model
+    batches = input_pipeline.training_dataset(
+        dataset.train, config.batch_size, m.image_height, m.image_width, m.backbone, config.seed, first_step=start
+    ).take(max_steps - start)
+    train_step = tf.function(model.train_step)
+    writer = tf.summary.create_file_writer(os.path.join(config.train_dir, "logs"))
+    progress = keras.utils.Progbar(max_steps, stateful_metrics=["merged_share", "true_match_share", "learning_rate"])
+    progress.update(start)
+    began = time.time()
+    for step, batch in enumerate(batches, start=start + 1):
+        logs = train_step(batch)
+        if step % config.log_every == 0 or step == max_steps:
+            values = {name: float(value) for name, value in logs.items()}
+            with writer.as_default(step=step):
+                for name, value in values.items():
+                    tf.summary.scalar(name, value)
+            progress.update(step, values=list(values.items()))
+        if step % config.checkpoint_every == 0 and step < max_steps:
+            log(f"checkpoint at step {step}: {manager.save(checkpoint_number=step)}")
+    log(f"checkpoint at step {max_steps}: {manager.save(checkpoint_number=max_steps)}")
+    writer.flush()
+    log(f"trained {max_steps - start} steps in {time.time() - began:.0f} s")
+    sys.stdout.flush()
