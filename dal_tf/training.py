@@ -160,9 +160,7 @@ def train_loop(model: DALModel, dataset: ReidDataset, config: TrainConfig, manag
     ).take(max_steps - start)
     train_step = tf.function(model.train_step)
     writer = tf.summary.create_file_writer(os.path.join(config.train_dir, "logs"))
-    progress = keras.utils.Progbar(max_steps, stateful_metrics=["merged_share", "true_match_share", "learning_rate"])
-    progress.update(start)
-    began = time.time()
+    report = ProgressReport(start, max_steps, log)
     for step, batch in enumerate(batches, start=start + 1):
         logs = train_step(batch)
         if step % config.log_every == 0 or step == max_steps:
@@ -170,10 +168,36 @@ def train_loop(model: DALModel, dataset: ReidDataset, config: TrainConfig, manag
             with writer.as_default(step=step):
                 for name, value in values.items():
                     tf.summary.scalar(name, value)
-            progress.update(step, values=list(values.items()))
+            report.update(step, values)
         if step % config.checkpoint_every == 0 and step < max_steps:
-            log(f"checkpoint at step {step}: {manager.save(checkpoint_number=step)}")
+            report.log(f"checkpoint at step {step}: {manager.save(checkpoint_number=step)}")
     log(f"checkpoint at step {max_steps}: {manager.save(checkpoint_number=max_steps)}")
     writer.flush()
-    log(f"trained {max_steps - start} steps in {time.time() - began:.0f} s")
-    sys.stdout.flush()
+    log(f"trained {max_steps - start} steps in {report.elapsed():.0f} s")
+
+
+class ProgressReport:
+    """A Keras progress bar on a terminal; plain lines otherwise (log files, pipes, tests)."""
+
+    STATEFUL = ["learning_rate", "merged_share", "true_match_share"]
+
+    def __init__(self, start: int, max_steps: int, log):
+        self.start, self.max_steps, self.log_fn = start, max_steps, log
+        self.began = time.time()
+        self.bar = keras.utils.Progbar(max_steps, stateful_metrics=self.STATEFUL) if sys.stdout.isatty() else None
+        if self.bar:
+            self.bar.update(start)
+
+    def elapsed(self) -> float:
+        return time.time() - self.began
+
+    def update(self, step: int, values: dict):
+        if self.bar:
+            self.bar.update(step, values=list(values.items()))
+            return
+        per_step = self.elapsed() / max(1, step - self.start)
+        shown = " ".join(f"{name}={value:.4g}" for name, value in values.items())
+        self.log_fn(f"step {step}/{self.max_steps} {shown} ({per_step:.2f} s/step)")
+
+    def log(self, line: str):
+        self.log_fn(("\n" if self.bar else "") + line)

@@ -1,0 +1,98 @@
+"""End-to-end training behaviour: resume after a kill, bad input, evaluation-only runs."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import REPO, run_module, tiny_train_flags
+
+
+def checkpoint_values(path: str) -> dict:
+    reader = tf.train.load_checkpoint(path)
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+            if not name.startswith("_CHECKPOINTABLE_OBJECT_GRAPH")}
+
+
+def train_until_killed(args: list[str], kill_after_step: int) -> str:
+    """Starts training and SIGKILLs it as soon as it reports the checkpoint of kill_after_step."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "dal_tf.train", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith(f"checkpoint at step {kill_after_step}:"):
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "".join(seen[-20:])
+    return "".join(seen)
+
+
+def test_killed_run_resumes_to_the_same_state_as_an_uninterrupted_one(tiny_synthetic_root, tmp_path):
+    final_step = 10
+    straight = str(tmp_path / "straight")
+    interrupted = str(tmp_path / "interrupted")
+    common = dict(deterministic="true", max_steps=final_step)
+
+    done = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, straight, **common))
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    # The killed run aims much further, so the kill lands mid-training whatever the timing.
+    train_until_killed(tiny_train_flags(tiny_synthetic_root, interrupted, deterministic="true", max_steps=1000),
+                       kill_after_step=4)
+    latest = tf.train.latest_checkpoint(os.path.join(interrupted, "checkpoints"))
+    killed_at = int(latest.rsplit("-", 1)[1])
+    assert 4 <= killed_at < final_step
+    saved = checkpoint_values(latest)
+
+    resumed = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, interrupted, **common))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"resumed from {latest} at step {killed_at}" in resumed.stdout
+
+    a = checkpoint_values(os.path.join(straight, "checkpoints", f"ckpt-{final_step}"))
+    b = checkpoint_values(os.path.join(interrupted, "checkpoints", f"ckpt-{final_step}"))
+    assert a.keys() == b.keys()
+    anchors = [k for k in a if k.startswith("anchors/")]
+    optimizer_slots = [k for k in a if k.startswith("optimizer/") and "iteration" not in k]
+    assert len(anchors) == 3 and optimizer_slots
+    for name in a:
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=1e-6, err_msg=name)
+    iterations = [k for k in a if k.startswith("optimizer/") and "iteration" in k]
+    assert [int(a[k]) for k in iterations] == [final_step]
+    # The checkpoint the kill left behind held real progress: anchors filled in, step counted.
+    assert int(saved[iterations[0]]) == killed_at
+    assert np.any(saved["anchors/intra/.ATTRIBUTES/VARIABLE_VALUE"] != 0)
+
+    results = json.load(open(os.path.join(interrupted, "results.json")))
+    assert results["step"] == final_step and 0 <= results["scores"]["rank1"] <= 100
+
+
+@pytest.mark.parametrize("flag, message", [
+    ("--dataset=nope", "--dataset='nope' is unknown"),
+    ("--backbone=vgg", "--backbone='vgg' is not one of"),
+    ("--weights=/no/such/file.h5", "--weights='/no/such/file.h5': no such weights file"),
+    ("--margin=-0.1", "--margin=-0.1 must be >= 0"),
+])
+def test_bad_flags_give_one_line_error(flag, message, tmp_path):
+    result = run_module("dal_tf.train", [f"--train_dir={tmp_path / 'run'}", "--weights=none", flag])
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("dal_tf.train: error: ") and message in last, result.stderr[-1500:]
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_resume_refuses_other_settings(tiny_synthetic_root, tmp_path):
+    run_dir = str(tmp_path / "run")
+    first = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=0))
+    assert first.returncode == 0, first.stderr[-2000:]
+    second = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=0, margin=0.2))
+    assert second.returncode != 0
+    assert re.search(r"holds a run with other association settings", second.stderr.strip().splitlines()[-1])
