@@ -93,4 +93,4 @@ class ReidDataset:
     protocol: str = "single_shot"
     warmup_epochs: float = 2.0  # the release's start of cross-camera association
     optimizer: str = "rmsprop"  # the release's optimiser for this data set
-    release_steps: int = 20000  # the release's number of training steps
+    release_steps: int = 20000  # the release's number of training steps (synthetic: the CPU demo's)

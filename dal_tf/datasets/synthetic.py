@@ -581,4 +581,4 @@ def load_synthetic(config: DataConfig) -> ReidDataset:
                 gallery.append(entry)
     return ReidDataset(name="synthetic", train=_tracklet_set(train), query=_tracklet_set(query),
                        gallery=_tracklet_set(gallery), protocol="single_shot", warmup_epochs=2.0,
-                       optimizer="rmsprop")
+                       optimizer="rmsprop", release_steps=800)
