@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import typing
 
 
 def default_cache_dir() -> str:
@@ -116,3 +117,12 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        """Inverse of to_dict (config.json); unknown or ill-typed keys raise TypeError."""
+        types = typing.get_type_hints(cls)
+        return cls(**{
+            name: types[name](**value) if dataclasses.is_dataclass(types.get(name)) else value
+            for name, value in values.items()
+        })

@@ -9,10 +9,15 @@ from dal_tf import backbones
 from dal_tf.datasets.base import TrackletSet
 
 
+def prepare_frames(images: tf.Tensor, height: int, width: int, backbone: str) -> tf.Tensor:
+    """RGB frames ([H, W, 3] or [N, H, W, 3], any size and dtype) as the backbone's input."""
+    images = tf.image.resize(tf.cast(images, tf.float32), (height, width), method="bilinear")
+    return backbones.preprocess(backbone, images)
+
+
 def load_frame(path: tf.Tensor, height: int, width: int, backbone: str) -> tf.Tensor:
     image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-    image = tf.image.resize(tf.cast(image, tf.float32), (height, width), method="bilinear")
-    return backbones.preprocess(backbone, image)
+    return prepare_frames(image, height, width, backbone)
 
 
 def frame_order(num_frames: int, seed: int, first_step: int, batch_size: int) -> tf.data.Dataset:

@@ -22,6 +22,7 @@ from dal_tf.model import DALModel
 # Settings that fix the shape of what a checkpoint holds or what its anchors mean: a rerun in the
 # same --train_dir must agree on them to resume.
 RESUME_KEYS = ("data", "model", "association", "batch_size", "seed")
+RUN_INFO = "run_info.json"
 
 
 def steps_per_epoch(num_frames: int, batch_size: int) -> int:
@@ -70,8 +71,57 @@ def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int) -> DA
     return model
 
 
-def checkpoint_for(model: DALModel) -> tf.train.Checkpoint:
-    return tf.train.Checkpoint(model=model, optimizer=model.optimizer, anchors=model.anchors, ema=model.ema)
+def checkpoint_for(model: DALModel, with_optimizer: bool = True) -> tf.train.Checkpoint:
+    """with_optimizer=False: all that inference needs (restore it with expect_partial)."""
+    parts = dict(model=model, anchors=model.anchors, ema=model.ema)
+    if with_optimizer:
+        parts["optimizer"] = model.optimizer
+    return tf.train.Checkpoint(**parts)
+
+
+def run_info(dataset: ReidDataset) -> dict:
+    """What rebuilding the model's variables needs beyond config.json: the anchor table sizes."""
+    return dict(tracklets_per_camera=[int(n) for n in dataset.train.tracklets_per_camera])
+
+
+def latest_checkpoint(train_dir: str) -> str:
+    directory = os.path.join(train_dir, "checkpoints")
+    path = tf.train.latest_checkpoint(directory)
+    if not path:
+        raise UserInputError(f"--train_dir={train_dir} has no checkpoint in {directory}; train it first")
+    return path
+
+
+def checkpoint_step(path: str) -> int:
+    """train_loop numbers each checkpoint with its step."""
+    return int(path.rsplit("-", 1)[1])
+
+
+def read_run_json(train_dir: str, name: str) -> dict:
+    path = os.path.join(train_dir, name)
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UserInputError(f"--train_dir={train_dir}: cannot read {name} ({error})".splitlines()[0]) from error
+
+
+def restore_for_inference(train_dir: str, checkpoint: str = "") -> tuple[DALModel, TrainConfig]:
+    """The model of a training run from `checkpoint` (default: the latest), without its data set
+    or optimizer; its EMA weights are in `model.averaged_weights()`."""
+    checkpoint = checkpoint or latest_checkpoint(train_dir)
+    try:
+        config = TrainConfig.from_dict(read_run_json(train_dir, "config.json"))
+    except TypeError as error:
+        raise UserInputError(f"--train_dir={train_dir}: config.json does not fit this dal_tf ({error})") from error
+    tracklets_per_camera = read_run_json(train_dir, RUN_INFO)["tracklets_per_camera"]
+    m = config.model
+    # The checkpoint holds every weight: no ImageNet download or weights file needed.
+    backbone = backbones.build_backbone(m.backbone, "none", m.image_height, m.image_width, m.alpha)
+    model = DALModel(backbone, tracklets_per_camera, config.association, warmup_steps=0,
+                     weight_decay=config.optim.weight_decay, ema_decay=config.optim.ema_decay)
+    checkpoint_for(model, with_optimizer=False).restore(checkpoint).expect_partial().assert_existing_objects_matched()
+    return model, config
 
 
 def check_resumable(config: TrainConfig, train_dir: str):
@@ -119,6 +169,7 @@ def run(config: TrainConfig, log=print) -> dict:
         checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
         log(f"resumed from {manager.latest_checkpoint} at step {int(model.optimizer.iterations.numpy())}")
     atomic_write_json(os.path.join(config.train_dir, "config.json"), config.to_dict())
+    atomic_write_json(os.path.join(config.train_dir, RUN_INFO), run_info(dataset))
     start = int(model.optimizer.iterations.numpy())
     describe(dataset, config, max_steps, model, log)
 
