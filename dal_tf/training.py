@@ -126,11 +126,9 @@ def restore_for_inference(train_dir: str, checkpoint: str = "") -> tuple[DALMode
 
 def check_resumable(config: TrainConfig, train_dir: str):
     """Refuses to resume a --train_dir written with settings that change the checkpoint."""
-    path = os.path.join(train_dir, "config.json")
-    if not os.path.exists(path):
+    if not os.path.exists(os.path.join(train_dir, "config.json")):
         return
-    with open(path) as handle:
-        saved = json.load(handle)
+    saved = read_run_json(train_dir, "config.json")
     current = config.to_dict()
     for key in RESUME_KEYS:
         if saved.get(key) != current[key]:
