@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import tensorflow as tf
 
 from dal_tf.config import AssociationConfig
@@ -171,6 +172,11 @@ def updated_cross_anchors(
     consistent = tf.logical_and(consistent, tf.cast(association_started, tf.bool))
     values = tf.where(consistent[:, tf.newaxis], (own + partner_anchor) / 2.0, own)
     return CrossUpdate(values, tf.where(consistent, partner, -tf.ones_like(partner)))
+
+
+def camera_offsets(tracklets_per_camera) -> np.ndarray:
+    """First anchor row of each camera in the flat table."""
+    return np.concatenate([[0], np.cumsum(tracklets_per_camera)[:-1]]).astype(np.int32)
 
 
 def anchor_rows(cameras: tf.Tensor, indices: tf.Tensor, camera_offsets: tf.Tensor) -> tf.Tensor:

@@ -71,7 +71,7 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class OptimConfig:
-    """Empty / zero fields take the data set's release setting (see training.resolve_optim)."""
+    """Empty / zero fields take the data set's release setting (see training.build_optimizer)."""
 
     optimizer: str = "auto"  # auto | rmsprop | sgd
     learning_rate: float = 0.0  # 0: 0.045 for RMSProp, 0.01 for SGD

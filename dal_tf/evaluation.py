@@ -32,7 +32,7 @@ def evaluate(
         dataset.query.cameras(), dataset.gallery.cameras(),
         protocol=dataset.protocol, max_rank=max(REPORTED_RANKS),
     )
-    scores = {f"rank{k}": 100.0 * float(result.cmc[min(k, len(result.cmc)) - 1]) for k in REPORTED_RANKS}
+    scores = {f"rank{k}": 100.0 * float(result.cmc[k - 1]) for k in REPORTED_RANKS}
     scores.update(mAP=100.0 * float(result.mAP), mINP=100.0 * float(result.mINP))
     scores.update(num_query=len(dataset.query), num_gallery=len(dataset.gallery),
                   num_valid_queries=int(result.num_valid_queries))

@@ -24,7 +24,7 @@ class AnchorTables(tf.Module):
         counts = np.asarray(tracklets_per_camera, np.int32)
         self.num_cameras = len(counts)
         self.num_anchors = int(counts.sum())
-        self.camera_offsets = tf.constant(np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32))
+        self.camera_offsets = tf.constant(association.camera_offsets(counts))
         self.anchor_cameras = tf.constant(np.repeat(np.arange(len(counts)), counts).astype(np.int32))
         self.intra = tf.Variable(tf.zeros([self.num_anchors, dim]), trainable=False, name="intra")
         self.cross = tf.Variable(tf.zeros([self.num_anchors, dim]), trainable=False, name="cross")
@@ -68,7 +68,7 @@ def regularized_kernels(backbone: keras.Model) -> list:
     """Convolution and dense kernels; like TF-slim's MobileNet, depthwise kernels are not decayed."""
     return [
         layer.kernel
-        for layer in backbone._flatten_layers()
+        for layer in backbone.layers
         if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))
     ]
 

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dal_tf import backbones, evaluation, input_pipeline
+from dal_tf import association, backbones, evaluation, input_pipeline
 from dal_tf.config import TrainConfig
 from dal_tf.datasets import registry
 from dal_tf.datasets.base import ReidDataset, TrackletSet
@@ -49,7 +49,7 @@ def build_optimizer(config: TrainConfig, dataset: ReidDataset, max_steps: int) -
 
 def anchor_person_ids(tracklets: TrackletSet) -> np.ndarray:
     """Person id of each anchor row (camera offset + index), -1 where unknown; monitoring only."""
-    offsets = np.concatenate([[0], np.cumsum(tracklets.tracklets_per_camera)[:-1]])
+    offsets = association.camera_offsets(tracklets.tracklets_per_camera)
     ids = np.full(len(tracklets), -1, np.int64)
     for t in tracklets.tracklets:
         ids[offsets[t.camera] + t.index] = -1 if t.person_id is None else t.person_id
@@ -220,7 +220,7 @@ def train_loop(model: DALModel, dataset: ReidDataset, config: TrainConfig, manag
             report.update(step, values)
         if step % config.checkpoint_every == 0 and step < max_steps:
             report.log(f"checkpoint at step {step}: {manager.save(checkpoint_number=step)}")
-    log(f"checkpoint at step {max_steps}: {manager.save(checkpoint_number=max_steps)}")
+    report.log(f"checkpoint at step {max_steps}: {manager.save(checkpoint_number=max_steps)}")
     writer.flush()
     log(f"trained {max_steps - start} steps in {report.elapsed():.0f} s")
 
