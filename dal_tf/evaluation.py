@@ -2,35 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
-import tensorflow as tf
+import numpy as np
 
 from dal_tf import features, metrics
-from dal_tf.datasets.base import ReidDataset
+from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
 
 REPORTED_RANKS = (1, 5, 10, 20)
+SCORE_NAMES = tuple(f"rank{k}" for k in REPORTED_RANKS) + ("mAP", "mINP")
 
 
-def evaluate(
-    embed: Callable[[tf.Tensor], tf.Tensor],
-    dataset: ReidDataset,
-    *,
-    height: int,
-    width: int,
-    backbone: str,
-    batch_size: int = 128,
-    pooling: str = "max",
-) -> dict:
-    """Returns {'rank1', 'rank5', 'rank10', 'rank20', 'mAP', 'mINP'} in percent plus counts."""
-    extract = dict(height=height, width=width, backbone=backbone, batch_size=batch_size, pooling=pooling)
-    query = features.tracklet_features(embed, dataset.query, **extract)
-    gallery = features.tracklet_features(embed, dataset.gallery, **extract)
+def query_and_gallery_features(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_size: int,
+                               pooling: str) -> tuple[np.ndarray, np.ndarray]:
+    """Features of each distinct test tracklet, computed once: MARS queries are gallery entries."""
+    position: dict = {}
+    distinct = []
+    for t in dataset.gallery.tracklets + dataset.query.tracklets:
+        key = (t.camera, t.frames)  # not t.index: query and gallery each number their tracklets
+        if key not in position:
+            position[key] = len(distinct)
+            distinct.append(Tracklet(t.frames, camera=0, index=len(distinct)))
+    pooled = features.tracklet_features(embedder, TrackletSet(tuple(distinct), num_cameras=1),
+                                        batch_size=batch_size, pooling=pooling)
+    return tuple(pooled[[position[(t.camera, t.frames)] for t in subset.tracklets]]
+                 for subset in (dataset.query, dataset.gallery))
+
+
+def evaluate(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_size: int = 128,
+             pooling: str = "max", protocol: str = "") -> dict:
+    """Returns {'rank1', 'rank5', 'rank10', 'rank20', 'mAP', 'mINP'} in percent plus counts.
+
+    protocol: one of metrics.PROTOCOLS; empty: the data set's own (mars or single_shot).
+    """
+    query, gallery = query_and_gallery_features(embedder, dataset, batch_size=batch_size, pooling=pooling)
     result = metrics.evaluate_rank(
         metrics.euclidean_distances(query, gallery),
         dataset.query.person_ids(), dataset.gallery.person_ids(),
         dataset.query.cameras(), dataset.gallery.cameras(),
-        protocol=dataset.protocol, max_rank=max(REPORTED_RANKS),
+        protocol=protocol or dataset.protocol, max_rank=max(REPORTED_RANKS),
     )
     scores = {f"rank{k}": 100.0 * float(result.cmc[k - 1]) for k in REPORTED_RANKS}
     scores.update(mAP=100.0 * float(result.mAP), mINP=100.0 * float(result.mINP))
@@ -39,11 +47,23 @@ def evaluate(
     return scores
 
 
-def format_table(rows: dict[str, dict]) -> str:
-    """A Markdown table, one row per named result."""
+def mean_and_std(per_split: list[dict]) -> tuple[dict, dict]:
+    """Mean and sample standard deviation (ddof=1; 0 for a single split) of each score."""
+    mean, std = {}, {}
+    for name in SCORE_NAMES:
+        values = np.array([scores[name] for scores in per_split], np.float64)
+        mean[name] = float(values.mean())
+        std[name] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    return mean, std
+
+
+def format_table(rows: dict[str, dict], std: dict[str, dict] | None = None) -> str:
+    """A Markdown table, one row per named result; rows named in `std` show mean ± std."""
     columns = [f"rank{k}" for k in REPORTED_RANKS] + ["mAP"]
     lines = ["| model | " + " | ".join(c.replace("rank", "R-") for c in columns) + " |",
              "|---|" + "---:|" * len(columns)]
     for name, scores in rows.items():
-        lines.append(f"| {name} | " + " | ".join(f"{scores[c]:.1f}" for c in columns) + " |")
+        spread = (std or {}).get(name)
+        cells = [f"{scores[c]:.1f}" + (f" ± {spread[c]:.1f}" if spread else "") for c in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

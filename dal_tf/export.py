@@ -14,21 +14,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import tensorflow as tf  # noqa: E402
-from absl import app, flags, logging  # noqa: E402
+from absl import app, flags  # noqa: E402
 
-from dal_tf import association, backbones, input_pipeline, training  # noqa: E402
+from dal_tf import association, backbones, features, flag_defs, input_pipeline, training  # noqa: E402
 from dal_tf.config import TrainConfig  # noqa: E402
 from dal_tf.errors import UserInputError  # noqa: E402
 from dal_tf.io_utils import atomic_write_json  # noqa: E402
 from dal_tf.model import DALModel  # noqa: E402
 
-METADATA = "dal_tf_export.json"
+METADATA = features.EXPORT_METADATA
 
 flags.DEFINE_string("train_dir", None, "Training run to export (its latest checkpoint).")
 flags.DEFINE_string("out", None, "SavedModel directory to write.")
@@ -58,7 +57,8 @@ def export_saved_model(model: DALModel, config: TrainConfig, out_dir: str, *, st
         input_signature=[frames_spec],
     )
     metadata = dict(backbone=m.backbone, alpha=m.alpha, image_height=m.image_height, image_width=m.image_width,
-                    feature_dim=backbones.feature_dim(backbone), step=step, weights="ema", input="uint8 RGB")
+                    feature_dim=backbones.feature_dim(backbone), step=step, weights="ema", input="uint8 RGB",
+                    dataset=config.data.dataset, split=config.data.split)
 
     parent = os.path.dirname(out_dir)
     os.makedirs(parent, exist_ok=True)
@@ -84,18 +84,12 @@ def export_saved_model(model: DALModel, config: TrainConfig, out_dir: str, *, st
     return metadata
 
 
-def main(argv):
-    if len(argv) > 1:
-        sys.exit(f"dal_tf.export: error: unexpected arguments {argv[1:]}")
-    logging.set_verbosity(logging.WARNING)
-    try:
-        checkpoint = training.latest_checkpoint(FLAGS.train_dir)
-        model, config = training.restore_for_inference(FLAGS.train_dir, checkpoint)
-        metadata = export_saved_model(model, config, FLAGS.out, step=training.checkpoint_step(checkpoint))
-    except UserInputError as error:
-        sys.exit(f"dal_tf.export: error: {error}")
+def export():
+    checkpoint = training.latest_checkpoint(FLAGS.train_dir)
+    model, config = training.restore_for_inference(FLAGS.train_dir, checkpoint)
+    metadata = export_saved_model(model, config, FLAGS.out, step=training.checkpoint_step(checkpoint))
     print(f"exported {checkpoint} (EMA weights, {metadata['feature_dim']}-d) to {os.path.abspath(FLAGS.out)}")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(flag_defs.entry_point("dal_tf.export", export))

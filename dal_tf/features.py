@@ -1,20 +1,31 @@
 """Tracklet features for evaluation: l2-normalised frames, pooled per tracklet, l2-normalised.
 
-Frames stream through in fixed-size batches and are folded into per-tracklet accumulators, so
-memory is bounded by the batch and the [tracklets, D] result whatever the tracklet lengths.
+Frames stream through in fixed-size batches and are folded into per-tracklet accumulators with
+segment ops, so memory is bounded by the batch and the [tracklets, D] result whatever the
+tracklet lengths.
+
+A FrameEmbedder pairs an embedding function with the frame pipeline it expects: a training
+run's network takes preprocessed float frames; an exported SavedModel takes uint8 frames.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import re
 from typing import Callable
 
 import numpy as np
 import tensorflow as tf
 
 from dal_tf import input_pipeline
+from dal_tf.config import ModelConfig
 from dal_tf.datasets.base import TrackletSet
+from dal_tf.errors import UserInputError
 
 POOLINGS = ("max", "mean")
+EXPORT_METADATA = "dal_tf_export.json"
 
 
 def l2_normalize_rows(x: np.ndarray) -> np.ndarray:
@@ -34,12 +45,14 @@ class TrackletPooler:
 
     def add(self, frame_features: np.ndarray, owners: np.ndarray):
         """frame_features: [n, D]; owners: [n] tracklet position of each frame."""
-        normalized = l2_normalize_rows(frame_features)
+        present, local = np.unique(owners, return_inverse=True)
+        normalized = l2_normalize_rows(np.asarray(frame_features, np.float32))
         if self.pooling == "max":
-            np.maximum.at(self.pool, owners, normalized)
+            batch_pool = tf.math.unsorted_segment_max(normalized, local, len(present)).numpy()
+            self.pool[present] = np.maximum(self.pool[present], batch_pool)
         else:
-            np.add.at(self.pool, owners, normalized)
-        np.add.at(self.count, owners, 1)
+            self.pool[present] += tf.math.unsorted_segment_sum(normalized, local, len(present)).numpy()
+        self.count[present] += np.bincount(local, minlength=len(present))
 
     def result(self) -> np.ndarray:
         if np.any(self.count == 0):
@@ -48,25 +61,88 @@ class TrackletPooler:
         return l2_normalize_rows(pooled)
 
 
-def tracklet_features(
-    embed: Callable[[tf.Tensor], tf.Tensor],
-    tracklets: TrackletSet,
-    *,
-    height: int,
-    width: int,
-    backbone: str,
-    batch_size: int = 64,
-    pooling: str = "max",
-) -> np.ndarray:
-    """[len(tracklets), D] features; embed maps a preprocessed image batch to frame features."""
+@dataclasses.dataclass(frozen=True)
+class FrameEmbedder:
+    """embed: a batch from `batches` -> [n, D] frame features; batches(paths, batch_size): the
+    frames in order, in batches of at most batch_size; step: the training step of the weights."""
+
+    embed: Callable[[tf.Tensor], tf.Tensor]
+    batches: Callable[[list[str], int], tf.data.Dataset]
+    model: ModelConfig
+    step: int
+
+
+def model_embedder(network: Callable, model: ModelConfig, step: int) -> FrameEmbedder:
+    """A Keras network taking preprocessed frames (the caller picks its weights, e.g. the EMA)."""
+
+    def batches(paths, batch_size):
+        return input_pipeline.frames_dataset(paths, batch_size, model.image_height, model.image_width, model.backbone)
+
+    embed = tf.function(lambda images: network(images, training=False), reduce_retracing=True)
+    return FrameEmbedder(embed, batches, model, step)
+
+
+def saved_model_embedder(path: str, flag: str = "--saved_model") -> tuple[FrameEmbedder, dict]:
+    """An export of dal_tf.export and its metadata. Frames are resized to the export's input size
+    and rounded to uint8 in the pipeline (so that they batch); at that size the export's own
+    resize is the identity."""
+    metadata_path = os.path.join(path, EXPORT_METADATA)
+    try:
+        with open(metadata_path) as handle:
+            metadata = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UserInputError(f"{flag}={path} is not a dal_tf export: cannot read {metadata_path}") from error
+    try:
+        embed_frames = tf.saved_model.load(path).signatures["embed_frames"]
+    except (OSError, ValueError, KeyError) as error:
+        raise UserInputError(f"{flag}={path} does not hold a SavedModel with an embed_frames signature") from error
+    height, width = metadata["image_height"], metadata["image_width"]
+
+    def batches(paths, batch_size):
+        return input_pipeline.uint8_frames_dataset(paths, batch_size, height, width)
+
+    model = ModelConfig(backbone=metadata["backbone"], weights="none", alpha=metadata["alpha"],
+                        image_height=height, image_width=width)
+    return FrameEmbedder(lambda images: embed_frames(images=images)["embeddings"], batches, model,
+                         metadata["step"]), metadata
+
+
+def tracklet_features(embedder: FrameEmbedder, tracklets: TrackletSet, *, batch_size: int = 64,
+                      pooling: str = "max") -> np.ndarray:
+    """[len(tracklets), D] features."""
     paths = [f for t in tracklets.tracklets for f in t.frames]
     owners = np.repeat(np.arange(len(tracklets)), [len(t.frames) for t in tracklets.tracklets])
+    if not paths:
+        raise ValueError("tracklet_features: no tracklets")
     pooler = None
     start = 0
-    for images in input_pipeline.frames_dataset(paths, batch_size, height, width, backbone):
-        features = embed(images).numpy()
+    batches = iter(embedder.batches(paths, batch_size))
+    while True:
+        try:
+            images = next(batches)
+        except StopIteration:
+            break
+        except tf.errors.OpError as error:
+            raise UserInputError(_unreadable(paths[start:start + batch_size], error)) from error
+        frame_features = np.asarray(embedder.embed(images))
         if pooler is None:
-            pooler = TrackletPooler(len(tracklets), features.shape[1], pooling)
-        pooler.add(features, owners[start:start + len(features)])
-        start += len(features)
+            pooler = TrackletPooler(len(tracklets), frame_features.shape[1], pooling)
+        pooler.add(frame_features, owners[start:start + len(frame_features)])
+        start += len(frame_features)
     return pooler.result()
+
+
+def _unreadable(paths: list[str], error: tf.errors.OpError) -> str:
+    """Names the first of `paths` (the batch that failed) that TensorFlow cannot decode."""
+    for path in paths:
+        try:
+            tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        except tf.errors.OpError as decode_error:
+            return f"cannot read frame {path}: {_op_message(decode_error)}"
+    return f"cannot read the frames from {paths[0]} on: {_op_message(error)}"
+
+
+def _op_message(error: tf.errors.OpError) -> str:
+    # TF wraps the reason in the function name and the op name.
+    message = re.sub(r"\{\{.*?\}\}\s*", "", error.message.splitlines()[0])
+    return re.sub(r"\s*\[Op:.*$", "", message)

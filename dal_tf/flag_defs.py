@@ -1,4 +1,4 @@
-"""absl flag definitions shared by the entry points (train, evaluate, export).
+"""What the entry points (train, evaluate, export, match) share: flag definitions and main().
 
 Only entry points call these; they turn the parsed flags into config objects, and nothing
 below the entry points reads FLAGS.
@@ -6,7 +6,12 @@ below the entry points reads FLAGS.
 
 from __future__ import annotations
 
-from absl import flags
+import sys
+from typing import Callable
+
+from absl import flags, logging
+
+from dal_tf.errors import UserInputError
 
 from dal_tf.config import DataConfig, ModelConfig
 
@@ -33,3 +38,18 @@ def data_config(values) -> DataConfig:
 def model_config(values) -> ModelConfig:
     return ModelConfig(backbone=values.backbone, weights=values.weights, alpha=values.alpha,
                        image_height=values.image_height, image_width=values.image_width)
+
+
+def entry_point(name: str, body: Callable[[], None]) -> Callable[[list[str]], None]:
+    """An absl main running body(): bad input ends in one line `<name>: error: ...` and exit 1."""
+
+    def main(argv):
+        if len(argv) > 1:
+            sys.exit(f"{name}: error: unexpected arguments {argv[1:]}")
+        logging.set_verbosity(logging.WARNING)  # keeps TF's checkpoint chatter out of the output
+        try:
+            body()
+        except UserInputError as error:
+            sys.exit(f"{name}: error: {error}")
+
+    return main

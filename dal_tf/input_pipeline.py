@@ -58,10 +58,25 @@ def training_dataset(
 
 
 def frames_dataset(paths: list[str], batch_size: int, height: int, width: int, backbone: str) -> tf.data.Dataset:
-    """All given frames in order, in fixed-size batches (evaluation, anchor initialisation)."""
+    """All given frames in order, preprocessed for the backbone, in batches of at most batch_size."""
+    return _in_batches(paths, batch_size, lambda p: load_frame(p, height, width, backbone))
+
+
+def uint8_frames_dataset(paths: list[str], batch_size: int, height: int, width: int) -> tf.data.Dataset:
+    """All given frames in order as uint8 RGB at height x width (bilinear, rounded), in batches."""
+
+    def load(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        resized = tf.image.resize(tf.cast(image, tf.float32), (height, width), method="bilinear")
+        return tf.saturate_cast(tf.round(resized), tf.uint8)
+
+    return _in_batches(paths, batch_size, load)
+
+
+def _in_batches(paths: list[str], batch_size: int, load) -> tf.data.Dataset:
     return (
         tf.data.Dataset.from_tensor_slices(tf.constant(paths, tf.string))
-        .map(lambda p: load_frame(p, height, width, backbone), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(load, num_parallel_calls=tf.data.AUTOTUNE)
         .batch(batch_size)
         .prefetch(tf.data.AUTOTUNE)
     )

@@ -10,14 +10,12 @@ the network as initialised (e.g. ImageNet) without training.
 from __future__ import annotations
 
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from absl import app, flags, logging  # noqa: E402
+from absl import app, flags  # noqa: E402
 
 from dal_tf import flag_defs  # noqa: E402
-from dal_tf.errors import UserInputError  # noqa: E402
 
 flag_defs.define_data_flags()
 flag_defs.define_model_flags()
@@ -72,18 +70,11 @@ def config_from_flags():
     )
 
 
-def main(argv):
-    if len(argv) > 1:
-        sys.exit(f"dal_tf.train: error: unexpected arguments {argv[1:]}")
-    logging.set_verbosity(logging.WARNING)  # keeps TF's checkpoint chatter out of the progress output
-    try:
-        config = config_from_flags()
-        from dal_tf import training
+def train():
+    from dal_tf import training
 
-        training.run(config, log=lambda line: print(line, flush=True))
-    except UserInputError as error:
-        sys.exit(f"dal_tf.train: error: {error}")
+    training.run(config_from_flags(), log=lambda line: print(line, flush=True))
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(flag_defs.entry_point("dal_tf.train", train))

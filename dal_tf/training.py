@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dal_tf import association, backbones, evaluation, input_pipeline
+from dal_tf import association, backbones, evaluation, features, input_pipeline
 from dal_tf.config import TrainConfig
 from dal_tf.datasets import registry
 from dal_tf.datasets.base import ReidDataset, TrackletSet
@@ -177,15 +177,13 @@ def run(config: TrainConfig, log=print) -> dict:
 
     if start < max_steps:
         train_loop(model, dataset, config, manager, start, max_steps, log)
+    elif manager.latest_checkpoint is None:  # --max_steps=0: the untrained network, for evaluate and export
+        log(f"checkpoint at step 0: {manager.save(checkpoint_number=0)}")
 
-    with model.averaged_weights():
-        embed = tf.function(lambda images: model(images, training=False), reduce_retracing=True)
-        m = config.model
-        scores = evaluation.evaluate(
-            embed, dataset, height=m.image_height, width=m.image_width, backbone=m.backbone,
-            batch_size=config.eval_batch_size, pooling=config.pooling,
-        )
     step = int(model.optimizer.iterations.numpy())
+    with model.averaged_weights():
+        scores = evaluation.evaluate(features.model_embedder(model, config.model, step), dataset,
+                                     batch_size=config.eval_batch_size, pooling=config.pooling)
     log(evaluation.format_table({f"{config.data.dataset} split {config.data.split}, step {step}": scores}))
     results = dict(scores=scores, step=step, dataset=config.data.dataset, split=config.data.split,
                    protocol=dataset.protocol, pooling=config.pooling, weights="ema", config=config.to_dict())

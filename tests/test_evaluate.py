@@ -1,0 +1,224 @@
+"""Streaming tracklet features, the evaluate and match entry points."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import MOBILENET_WEIGHTS, run_module, tiny_train_flags
+from dal_tf import evaluation, features, input_pipeline
+from dal_tf.config import ModelConfig
+from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
+from dal_tf.datasets.synthetic import SyntheticSpec, generate
+from dal_tf.errors import UserInputError
+from dal_tf.evaluation_runs import parse_splits
+
+needs_weights = pytest.mark.skipif(not os.path.exists(MOBILENET_WEIGHTS), reason="needs ../shared/weights")
+
+
+class ProjectionEmbedder:
+    """A fixed random projection of the pixels; records the size of every batch it embeds."""
+
+    def __init__(self, height, width, dim=6):
+        self.height, self.width = height, width
+        self.projection = np.random.default_rng(0).normal(size=(height * width * 3, dim)).astype(np.float32)
+        self.batch_sizes = []
+
+    def embed(self, images):
+        self.batch_sizes.append(int(images.shape[0]))
+        return tf.reshape(tf.cast(images, tf.float32), [images.shape[0], -1]) @ self.projection
+
+    def frame_embedder(self):
+        return features.FrameEmbedder(
+            self.embed, lambda paths, batch: input_pipeline.uint8_frames_dataset(paths, batch, self.height, self.width),
+            ModelConfig(), step=0)
+
+    def reference(self, tracklets):
+        """Every frame at once: l2-normalise, max over the tracklet, l2-normalise."""
+        pooled = []
+        for t in tracklets:
+            frames = np.stack([cv2.cvtColor(cv2.imread(p), cv2.COLOR_BGR2RGB) for p in t.frames]).astype(np.float32)
+            unit = features.l2_normalize_rows(frames.reshape(len(frames), -1) @ self.projection)
+            pooled.append(unit.max(axis=0))
+        return features.l2_normalize_rows(np.stack(pooled))
+
+
+def write_tracklet(folder, num_frames, seed):
+    os.makedirs(folder)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(num_frames):
+        paths.append(os.path.join(folder, f"{i:05d}.png"))
+        cv2.imwrite(paths[-1], rng.integers(0, 256, size=(16, 8, 3), dtype=np.uint8))
+    return tuple(paths)
+
+
+def test_a_2000_frame_tracklet_streams_in_fixed_batches(tmp_path):
+    lengths = [3, 2000, 7]
+    tracklets = TrackletSet(tuple(
+        Tracklet(write_tracklet(str(tmp_path / f"t{i}"), n, seed=i), camera=0, index=i)
+        for i, n in enumerate(lengths)), num_cameras=1)
+    projection = ProjectionEmbedder(16, 8)
+    pooled = features.tracklet_features(projection.frame_embedder(), tracklets, batch_size=64)
+    # Memory is bounded by the batch: the network never sees more than 64 frames at once.
+    assert max(projection.batch_sizes) == 64 and sum(projection.batch_sizes) == sum(lengths)
+    np.testing.assert_allclose(pooled, projection.reference(tracklets.tracklets), atol=1e-5)
+
+
+def test_queries_that_are_gallery_entries_are_embedded_once(tmp_path):
+    frames = [write_tracklet(str(tmp_path / f"t{i}"), 2 + i, seed=10 + i) for i in range(4)]
+    # Like MARS: every query is also in the gallery, numbered differently there.
+    gallery = TrackletSet(tuple(Tracklet(f, camera=i % 2, index=i // 2, person_id=i // 2)
+                                for i, f in enumerate(frames)), num_cameras=2)
+    query = TrackletSet((Tracklet(frames[3], camera=1, index=0, person_id=1),), num_cameras=2)
+    dataset = ReidDataset("toy", train=gallery, query=query, gallery=gallery, protocol="mars")
+    projection = ProjectionEmbedder(16, 8)
+    query_features, gallery_features = evaluation.query_and_gallery_features(
+        projection.frame_embedder(), dataset, batch_size=4, pooling="max")
+    assert sum(projection.batch_sizes) == sum(len(f) for f in frames)
+    np.testing.assert_allclose(gallery_features, projection.reference(gallery.tracklets), atol=1e-5)
+    np.testing.assert_array_equal(query_features, gallery_features[[3]])
+
+
+def test_parse_splits():
+    assert parse_splits("1-10") == tuple(range(1, 11))
+    assert parse_splits("2,5,7") == (2, 5, 7)
+    assert parse_splits("1-2,4") == (1, 2, 4)
+    assert parse_splits("") == ()
+    for bad in ("0", "3-1", "a", "1,1", "1-2,2"):
+        with pytest.raises(UserInputError, match="--splits="):
+            parse_splits(bad)
+
+
+def last_error_line(result: subprocess.CompletedProcess, module: str) -> str:
+    assert result.returncode != 0
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"{module}: error: "), result.stderr[-1500:]
+    return line
+
+
+@pytest.fixture(scope="module")
+def imagenet_runs(tmp_path_factory):
+    """Untrained ImageNet MobileNet runs (--max_steps=0) on splits 1 and 2 of a set with 12 test
+    people, so that scores differ between splits; and an export of the split-1 run."""
+    root = tmp_path_factory.mktemp("evaluate")
+    data = generate(str(root / "data"), SyntheticSpec(4, 12, 1, 2, min_frames=3, max_frames=5, height=64, width=32))
+    results = {}
+    for split in (1, 2):
+        run_dir = str(root / f"run{split}")
+        flags = tiny_train_flags(data, run_dir, weights=MOBILENET_WEIGHTS, alpha=1.0, max_steps=0, split=split)
+        trained = run_module("dal_tf.train", flags)
+        assert trained.returncode == 0, trained.stderr[-2000:]
+        results[split] = json.load(open(os.path.join(run_dir, "results.json")))
+    exported = run_module("dal_tf.export", [f"--train_dir={root / 'run1'}", f"--out={root / 'export1'}"])
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    return root, data, results
+
+
+@needs_weights
+def test_evaluate_reproduces_training_evaluation_per_split(imagenet_runs):
+    root, _, trained = imagenet_runs
+    out = root / "splits.json"
+    result = run_module("dal_tf.evaluate", [f"--train_dir={root}/run{{split}}", "--splits=1-2",
+                                            f"--results_json={out}"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.load(open(out))
+    assert (summary["dataset"], summary["protocol"], summary["pooling"]) == ("synthetic", "single_shot", "max")
+    assert [(s["split"], s["step"]) for s in summary["splits"]] == [(1, 0), (2, 0)]
+    per_split = [trained[s]["scores"] for s in (1, 2)]
+    assert per_split[0] != per_split[1]
+    for evaluated, expected in zip(summary["splits"], per_split):
+        for name in evaluation.SCORE_NAMES:
+            assert evaluated["scores"][name] == pytest.approx(expected[name], abs=1e-9)
+    for name in evaluation.SCORE_NAMES:
+        values = [scores[name] for scores in per_split]
+        assert summary["mean"][name] == pytest.approx(np.mean(values), abs=1e-9)
+        assert summary["std"][name] == pytest.approx(np.std(values, ddof=1), abs=1e-9)
+
+
+@needs_weights
+def test_evaluate_saved_model_matches_the_run(imagenet_runs):
+    root, data, trained = imagenet_runs
+    out = root / "saved.json"
+    result = run_module("dal_tf.evaluate", [f"--saved_model={root}/export1", f"--data_dir={data}",
+                                            f"--results_json={out}"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    (evaluated,) = json.load(open(out))["splits"]
+    assert evaluated["split"] == 1
+    for name in evaluation.SCORE_NAMES:
+        assert evaluated["scores"][name] == pytest.approx(trained[1]["scores"][name], abs=1e-9)
+
+
+@needs_weights
+def test_evaluate_refuses_another_split_than_the_training_one(imagenet_runs):
+    root, _, _ = imagenet_runs
+    out = root / "leak.json"
+    result = run_module("dal_tf.evaluate", [f"--train_dir={root}/run1", "--splits=2", f"--results_json={out}"])
+    assert "was trained on split 1 of synthetic" in last_error_line(result, "dal_tf.evaluate")
+    assert not out.exists()
+    both = run_module("dal_tf.evaluate", [f"--train_dir={root}/run1", f"--saved_model={root}/export1"])
+    assert "exactly one of --train_dir and --saved_model" in last_error_line(both, "dal_tf.evaluate")
+
+
+# The export's own pooled signature, in a process without dal_tf: an independent reference.
+EMBED_TRACKLETS = """
+import glob, os, sys
+import numpy as np
+import tensorflow as tf
+export, out, *folders = sys.argv[1:]
+embed = tf.saved_model.load(export).signatures["embed_tracklet"]
+rows = [embed(images=tf.stack([tf.io.decode_png(tf.io.read_file(p), 3) for p in sorted(glob.glob(folder + "/*.png"))]))
+        ["embedding"].numpy() for folder in folders]
+np.save(out, np.stack(rows))
+"""
+
+
+@needs_weights
+def test_match_ranks_gallery_tracklets_like_the_export(imagenet_runs, tmp_path):
+    root, data, _ = imagenet_runs
+    cam_a, cam_b = (os.path.join(data, "prid_2011", "multi_shot", cam) for cam in ("cam_a", "cam_b"))
+    for person in ("person_0001", "person_0002", "person_0003"):
+        shutil.copytree(os.path.join(cam_a, person), tmp_path / "query" / person)
+    for person in sorted(os.listdir(cam_b))[:5]:
+        shutil.copytree(os.path.join(cam_b, person), tmp_path / "gallery" / person)
+    shutil.copytree(os.path.join(cam_a, "person_0002"), tmp_path / "gallery" / "copy_of_0002")
+    gallery_names = sorted(os.listdir(tmp_path / "gallery"))
+
+    result = run_module("dal_tf.match", [f"--saved_model={root}/export1", f"--query={tmp_path / 'query'}",
+                                         f"--gallery={tmp_path / 'gallery'}", "--top_k=4",
+                                         f"--csv={tmp_path / 'matches.csv'}"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = list(csv.DictReader(open(tmp_path / "matches.csv")))
+    assert len(rows) == 3 * 4
+
+    folders = [str(tmp_path / "query" / q) for q in ("person_0001", "person_0002", "person_0003")]
+    folders += [str(tmp_path / "gallery" / g) for g in gallery_names]
+    reference = subprocess.run([sys.executable, "-c", EMBED_TRACKLETS, f"{root}/export1", str(tmp_path / "ref.npy"),
+                                *folders], capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    assert reference.returncode == 0, reference.stderr[-2000:]
+    embeddings = np.load(tmp_path / "ref.npy")
+    distances = np.linalg.norm(embeddings[:3, None] - embeddings[None, 3:], axis=2)
+    for q, query in enumerate(("person_0001", "person_0002", "person_0003")):
+        ranked = [r for r in rows if r["query"] == query]
+        assert [int(r["rank"]) for r in ranked] == [1, 2, 3, 4]
+        expected = np.argsort(distances[q], kind="stable")[:4]
+        assert [r["gallery"] for r in ranked] == [gallery_names[g] for g in expected]
+        np.testing.assert_allclose([float(r["distance"]) for r in ranked], distances[q, expected], atol=1e-5)
+    assert rows[4]["gallery"] == "copy_of_0002" and float(rows[4]["distance"]) < 1e-5
+    assert "query person_0002:" in result.stdout and "copy_of_0002" in result.stdout
+
+    missing = run_module("dal_tf.match", [f"--saved_model={root}/export1", f"--query={tmp_path / 'nowhere'}",
+                                          f"--gallery={tmp_path / 'gallery'}"])
+    assert "--query=" in last_error_line(missing, "dal_tf.match") and "is not a directory" in missing.stderr
+    (tmp_path / "gallery" / "person_0001" / "0002.png").write_text("not an image")
+    broken = run_module("dal_tf.match", [f"--saved_model={root}/export1", f"--query={tmp_path / 'query'}",
+                                         f"--gallery={tmp_path / 'gallery'}", f"--csv={tmp_path / 'broken.csv'}"])
+    assert "cannot read frame" in last_error_line(broken, "dal_tf.match") and "0002.png" in broken.stderr
+    assert not (tmp_path / "broken.csv").exists()
