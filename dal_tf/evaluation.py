@@ -6,9 +6,11 @@ import numpy as np
 
 from dal_tf import features, metrics
 from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
+from dal_tf.errors import UserInputError
 
 REPORTED_RANKS = (1, 5, 10, 20)
 SCORE_NAMES = tuple(f"rank{k}" for k in REPORTED_RANKS) + ("mAP", "mINP")
+PROBE_CAMS = ("1", "2", "both")
 
 
 def query_and_gallery_features(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_size: int,
@@ -28,21 +30,36 @@ def query_and_gallery_features(embedder: features.FrameEmbedder, dataset: ReidDa
 
 
 def evaluate(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_size: int = 128,
-             pooling: str = "max", protocol: str = "") -> dict:
+             pooling: str = "max", protocol: str = "", probe_cam: str = "1") -> dict:
     """Returns {'rank1', 'rank5', 'rank10', 'rank20', 'mAP', 'mINP'} in percent plus counts.
 
     protocol: one of metrics.PROTOCOLS; empty: the data set's own (mars or single_shot).
+    probe_cam (two-camera sets): "1" the first camera's tracklets are the queries (the papers'
+    direction), "2" the second camera's, "both" the average of the two directions.
     """
+    if probe_cam not in PROBE_CAMS:
+        raise UserInputError(f"--probe_cam={probe_cam} is not one of {', '.join(PROBE_CAMS)}")
+    if probe_cam != "1" and dataset.protocol != "single_shot":
+        raise UserInputError(f"--probe_cam={probe_cam} applies to two-camera data sets, not {dataset.name}")
     query, gallery = query_and_gallery_features(embedder, dataset, batch_size=batch_size, pooling=pooling)
+    forward = (dataset.query, query, dataset.gallery, gallery)
+    backward = (dataset.gallery, gallery, dataset.query, query)
+    directions = {"1": [forward], "2": [backward], "both": [forward, backward]}[probe_cam]
+    per_direction = [_scores(*direction, protocol or dataset.protocol) for direction in directions]
+    scores = {name: float(np.mean([s[name] for s in per_direction])) for name in SCORE_NAMES}
+    scores.update(num_query=len(directions[0][0]), num_gallery=len(directions[0][2]),
+                  num_valid_queries=per_direction[0]["num_valid_queries"])
+    return scores
+
+
+def _scores(query_set: TrackletSet, query: np.ndarray, gallery_set: TrackletSet, gallery: np.ndarray,
+            protocol: str) -> dict:
     result = metrics.evaluate_rank(
-        metrics.euclidean_distances(query, gallery),
-        dataset.query.person_ids(), dataset.gallery.person_ids(),
-        dataset.query.cameras(), dataset.gallery.cameras(),
-        protocol=protocol or dataset.protocol, max_rank=max(REPORTED_RANKS),
+        metrics.euclidean_distances(query, gallery), query_set.person_ids(), gallery_set.person_ids(),
+        query_set.cameras(), gallery_set.cameras(), protocol=protocol, max_rank=max(REPORTED_RANKS),
     )
     scores = {f"rank{k}": 100.0 * float(result.cmc[k - 1]) for k in REPORTED_RANKS}
-    scores.update(mAP=100.0 * float(result.mAP), mINP=100.0 * float(result.mINP))
-    scores.update(num_query=len(dataset.query), num_gallery=len(dataset.gallery),
+    scores.update(mAP=100.0 * float(result.mAP), mINP=100.0 * float(result.mINP),
                   num_valid_queries=int(result.num_valid_queries))
     return scores
 

@@ -36,4 +36,4 @@ def load(config: DataConfig) -> ReidDataset:
 
 def _import_builtin_loaders():
     # Imported lazily so that registering a loader never needs the whole package.
-    from dal_tf.datasets import synthetic  # noqa: F401
+    from dal_tf.datasets import ilids, mars, prid, synthetic  # noqa: F401

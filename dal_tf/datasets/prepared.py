@@ -1,0 +1,140 @@
+"""The prepared form of a real data set (written by data_prep.prepare, read by the loaders).
+
+    <out>/manifest.json   data set, source directory, counts, splits, checksums of the index
+    <out>/tracklets.csv   one row per tracklet: subset, camera, person, person_id, query, first, count
+    <out>/frames.txt      every frame's path relative to the source directory, tracklet by tracklet
+
+Rows of tracklets.csv point into frames.txt (first, count). Everything is sorted and carries no
+time stamp, so preparing the same source twice writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+
+import cv2
+
+from dal_tf.datasets.base import Tracklet, TrackletSet
+from dal_tf.errors import UserInputError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+TRACKLETS = "tracklets.csv"
+FRAMES = "frames.txt"
+COLUMNS = ("subset", "camera", "person", "person_id", "query", "first", "count")
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexedTracklet:
+    subset: str  # "pool" (PRID, iLIDS-VID: the split decides train or test) | "train" | "test" (MARS)
+    camera: int  # 0-based
+    person: str  # the data set's own name for the person (folder name, MARS id string)
+    person_id: int  # evaluation and monitoring only
+    frames: tuple[str, ...]  # paths relative to the source directory, naturally sorted
+    query: bool = False  # MARS: one of the official queries
+
+
+def tracklet_set(selected: list[IndexedTracklet], num_cameras: int) -> TrackletSet:
+    """The tracklets in the given order, numbered 0..n-1 within each camera (anchor table keys)."""
+    next_index = [0] * num_cameras
+    numbered = []
+    for t in selected:
+        numbered.append(Tracklet(t.frames, t.camera, next_index[t.camera], t.person_id))
+        next_index[t.camera] += 1
+    return TrackletSet(tuple(numbered), num_cameras=num_cameras)
+
+
+def _index_files(tracklets: list[IndexedTracklet]) -> dict[str, bytes]:
+    rows, frames, first = io.StringIO(), io.StringIO(), 0
+    writer = csv.writer(rows, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for t in tracklets:
+        writer.writerow([t.subset, t.camera, t.person, t.person_id, int(t.query), first, len(t.frames)])
+        frames.writelines(f"{frame}\n" for frame in t.frames)
+        first += len(t.frames)
+    return {TRACKLETS: rows.getvalue().encode(), FRAMES: frames.getvalue().encode()}
+
+
+def write_prepared(out: str, manifest: dict, tracklets: list[IndexedTracklet]) -> dict:
+    """Writes the prepared directory at `out` in one rename; returns the full manifest."""
+    out = os.path.abspath(out)
+    if os.path.lexists(out) and os.listdir(out) and not os.path.isfile(os.path.join(out, MANIFEST)):
+        raise UserInputError(f"--out={out} exists and is not a prepared data set; choose a new or empty directory")
+    files = _index_files(tracklets)
+    manifest = dict(manifest, format_version=FORMAT_VERSION,
+                    checksums={name: hashlib.sha256(data).hexdigest() for name, data in files.items()})
+    files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    parent = os.path.dirname(out)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-prepared-")
+    os.chmod(tmp, 0o755)
+    try:
+        for name, data in files.items():
+            with open(os.path.join(tmp, name), "wb") as handle:
+                handle.write(data)
+        old = tempfile.mkdtemp(dir=parent, prefix=".old-prepared-") if os.path.lexists(out) else None
+        if old:
+            os.replace(out, os.path.join(old, "prepared"))
+        os.replace(tmp, out)
+        if old:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def read_prepared(data_dir: str, dataset: str, how_to_prepare: str) -> tuple[dict, list[IndexedTracklet]]:
+    """The manifest and the tracklets (frame paths made absolute) of a prepared directory."""
+    if not data_dir:
+        raise UserInputError(f"--dataset={dataset} needs --data_dir, a directory written by {how_to_prepare}")
+    manifest_path = os.path.join(data_dir, MANIFEST)
+    if not os.path.isfile(manifest_path):
+        raise UserInputError(f"--data_dir={data_dir} has no {MANIFEST}; prepare it with {how_to_prepare}")
+    try:
+        with open(manifest_path) as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UserInputError(f"{manifest_path} is not readable JSON ({error})") from error
+    if manifest.get("dataset") != dataset:
+        raise UserInputError(f"--data_dir={data_dir} holds {manifest.get('dataset')!r}, not --dataset={dataset}")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise UserInputError(f"--data_dir={data_dir} was prepared in format {manifest.get('format_version')}, this "
+                             f"dal_tf reads format {FORMAT_VERSION}; prepare it again with {how_to_prepare}")
+    contents = {}
+    for name in (TRACKLETS, FRAMES):
+        path = os.path.join(data_dir, name)
+        try:
+            with open(path, "rb") as handle:
+                contents[name] = handle.read()
+        except OSError as error:
+            raise UserInputError(f"cannot read {path} ({error.strerror}); prepare again with {how_to_prepare}")
+        if hashlib.sha256(contents[name]).hexdigest() != manifest["checksums"][name]:
+            raise UserInputError(f"{path} does not match the checksum in {manifest_path}; prepare again with "
+                                 f"{how_to_prepare}")
+    src = manifest["src"]
+    frames = [os.path.join(src, line) for line in contents[FRAMES].decode().splitlines()]
+    tracklets = []
+    for row in csv.DictReader(io.StringIO(contents[TRACKLETS].decode())):
+        first, count = int(row["first"]), int(row["count"])
+        tracklets.append(IndexedTracklet(row["subset"], int(row["camera"]), row["person"], int(row["person_id"]),
+                                         tuple(frames[first:first + count]), row["query"] == "1"))
+    return manifest, tracklets
+
+
+def unreadable_frames(paths: list[str], workers: int = 8) -> list[str]:
+    """The paths among `paths` that OpenCV cannot decode (missing, empty, corrupt)."""
+
+    def readable(path):
+        return cv2.imread(path, cv2.IMREAD_UNCHANGED) is not None
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        return [path for path, ok in zip(paths, pool.map(readable, paths, chunksize=256)) if not ok]
