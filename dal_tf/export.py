@@ -13,8 +13,6 @@ existing path is refused.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -24,7 +22,7 @@ from absl import app, flags  # noqa: E402
 from dal_tf import association, backbones, features, flag_defs, input_pipeline, training  # noqa: E402
 from dal_tf.config import TrainConfig  # noqa: E402
 from dal_tf.errors import UserInputError  # noqa: E402
-from dal_tf.io_utils import atomic_write_json  # noqa: E402
+from dal_tf.io_utils import atomic_directory, atomic_write_json  # noqa: E402
 from dal_tf.model import DALModel  # noqa: E402
 
 METADATA = features.EXPORT_METADATA
@@ -60,27 +58,13 @@ def export_saved_model(model: DALModel, config: TrainConfig, out_dir: str, *, st
                     feature_dim=backbones.feature_dim(backbone), step=step, weights="ema", input="uint8 RGB",
                     dataset=config.data.dataset, split=config.data.split)
 
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-export-")
-    os.chmod(tmp, 0o755)  # mkdtemp's 0700 would hide the export from other users
-    try:
+    with atomic_directory(out_dir) as tmp:
         # Variables are saved with the values they hold now: the averages.
         with model.averaged_weights():
             tf.saved_model.save(module, tmp, signatures={
                 "embed_frames": module.embed_frames, "embed_tracklet": module.embed_tracklet,
             })
         atomic_write_json(os.path.join(tmp, METADATA), metadata)
-        # os.replace cannot overwrite a non-empty directory: move the old export aside first.
-        old = tempfile.mkdtemp(dir=parent, prefix=".old-export-") if os.path.lexists(out_dir) else None
-        if old:
-            os.replace(out_dir, os.path.join(old, "export"))
-        os.replace(tmp, out_dir)
-        if old:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return metadata
 
 

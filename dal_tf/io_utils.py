@@ -1,9 +1,11 @@
-"""Writes that never leave a half-written file: write a temporary sibling, then rename."""
+"""Writes that never leave a half-written file or directory: write a temporary sibling, then rename."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import tempfile
 
 
@@ -22,3 +24,26 @@ def atomic_write_text(path: str, text: str):
 
 def atomic_write_json(path: str, data) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+@contextlib.contextmanager
+def atomic_directory(out: str):
+    """Yields a new empty directory beside `out` to fill; when the block succeeds it becomes `out`
+    in one rename (an existing `out` is moved aside first, then deleted), otherwise it is removed."""
+    out = os.path.abspath(out)
+    parent, name = os.path.split(out)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=f".tmp-{name}-")
+    os.chmod(tmp, 0o755)  # mkdtemp's 0700 would hide the result from other users
+    try:
+        yield tmp
+        # os.replace cannot overwrite a non-empty directory.
+        old = tempfile.mkdtemp(dir=parent, prefix=f".old-{name}-") if os.path.lexists(out) else None
+        if old:
+            os.replace(out, os.path.join(old, name))
+        os.replace(tmp, out)
+        if old:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

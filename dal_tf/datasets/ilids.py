@@ -20,7 +20,7 @@ from dal_tf.errors import UserInputError
 NAME = "ilids"
 CAMERAS = ("cam1", "cam2")
 OBTAIN = "https://xiatian-zhu.github.io/downloads_qmul_iLIDS-VID_ReID_dataset.html"
-HOW_TO_PREPARE = "python -m data_prep.prepare --dataset=ilids --src=<dir holding i-LIDS-VID/> --out=<dir>"
+HOW_TO_PREPARE = f"python -m data_prep.prepare --dataset=ilids --src=<iLIDS-VID, unpacked; get it from {OBTAIN}> --out=<dir>"
 OFFICIAL_SPLITS = os.path.join("train-test people splits", "train_test_splits_ilidsvid.mat")
 SETTINGS = dict(warmup_epochs=2.0, optimizer="rmsprop", release_steps=20000)
 _PERSON_DIR = re.compile(r"person(\d+)")

@@ -24,7 +24,8 @@ from dal_tf.errors import UserInputError
 NAME = "mars"
 NUM_CAMERAS = 6
 OBTAIN = "http://zheng-lab.cecs.anu.edu.au/Project/project_mars.html"
-HOW_TO_PREPARE = "python -m data_prep.prepare --dataset=mars --src=<dir holding bbox_train/, bbox_test/, info/> --out=<dir>"
+HOW_TO_PREPARE = (f"python -m data_prep.prepare --dataset=mars --src=<MARS: bbox_train/, bbox_test/, info/; "
+                  f"get it from {OBTAIN}> --out=<dir>")
 SETTINGS = dict(protocol="mars", warmup_epochs=1.0, optimizer="sgd", release_steps=100000)
 SUBSETS = (("train", "train_name.txt", "tracks_train_info.mat", "track_train_info", "bbox_train"),
            ("test", "test_name.txt", "tracks_test_info.mat", "track_test_info", "bbox_test"))

@@ -17,13 +17,12 @@ import hashlib
 import io
 import json
 import os
-import shutil
-import tempfile
 
 import cv2
 
 from dal_tf.datasets.base import Tracklet, TrackletSet
 from dal_tf.errors import UserInputError
+from dal_tf.io_utils import atomic_directory
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -72,23 +71,10 @@ def write_prepared(out: str, manifest: dict, tracklets: list[IndexedTracklet]) -
     manifest = dict(manifest, format_version=FORMAT_VERSION,
                     checksums={name: hashlib.sha256(data).hexdigest() for name, data in files.items()})
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-    parent = os.path.dirname(out)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-prepared-")
-    os.chmod(tmp, 0o755)
-    try:
+    with atomic_directory(out) as tmp:
         for name, data in files.items():
             with open(os.path.join(tmp, name), "wb") as handle:
                 handle.write(data)
-        old = tempfile.mkdtemp(dir=parent, prefix=".old-prepared-") if os.path.lexists(out) else None
-        if old:
-            os.replace(out, os.path.join(old, "prepared"))
-        os.replace(tmp, out)
-        if old:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest
 
 

@@ -21,7 +21,7 @@ NAME = "prid"
 SHARED_PEOPLE = 200  # person_0001..person_0200 are the same people in both cameras
 MIN_FRAMES = 27  # a person is used when each camera has more than this many frames
 OBTAIN = "https://www.tugraz.at/institute/icg/research/team-bischof/lrs/downloads/PRID11/"
-HOW_TO_PREPARE = "python -m data_prep.prepare --dataset=prid --src=<dir holding prid_2011/> --out=<dir>"
+HOW_TO_PREPARE = f"python -m data_prep.prepare --dataset=prid --src=<PRID 2011, unpacked; get it from {OBTAIN}> --out=<dir>"
 SETTINGS = dict(warmup_epochs=2.0, optimizer="rmsprop", release_steps=20000)
 
 
