@@ -24,7 +24,7 @@ def query_and_gallery_features(embedder: features.FrameEmbedder, dataset: ReidDa
             position[key] = len(distinct)
             distinct.append(Tracklet(t.frames, camera=0, index=len(distinct)))
     pooled = features.tracklet_features(embedder, TrackletSet(tuple(distinct), num_cameras=1),
-                                        batch_size=batch_size, pooling=pooling)
+                                        batch_size=batch_size, pooling=pooling, read=dataset.read_frame)
     return tuple(pooled[[position[(t.camera, t.frames)] for t in subset.tracklets]]
                  for subset in (dataset.query, dataset.gallery))
 

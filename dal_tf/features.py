@@ -63,11 +63,12 @@ class TrackletPooler:
 
 @dataclasses.dataclass(frozen=True)
 class FrameEmbedder:
-    """embed: a batch from `batches` -> [n, D] frame features; batches(paths, batch_size): the
-    frames in order, in batches of at most batch_size; step: the training step of the weights."""
+    """embed: a batch from `batches` -> [n, D] frame features; batches(paths, batch_size, read):
+    the frames in order, in batches of at most batch_size, `read` giving each path's encoded
+    image; step: the training step of the weights."""
 
     embed: Callable[[tf.Tensor], tf.Tensor]
-    batches: Callable[[list[str], int], tf.data.Dataset]
+    batches: Callable[[list[str], int, Callable], tf.data.Dataset]
     model: ModelConfig
     step: int
 
@@ -75,8 +76,9 @@ class FrameEmbedder:
 def model_embedder(network: Callable, model: ModelConfig, step: int) -> FrameEmbedder:
     """A Keras network taking preprocessed frames (the caller picks its weights, e.g. the EMA)."""
 
-    def batches(paths, batch_size):
-        return input_pipeline.frames_dataset(paths, batch_size, model.image_height, model.image_width, model.backbone)
+    def batches(paths, batch_size, read):
+        return input_pipeline.frames_dataset(paths, batch_size, model.image_height, model.image_width, model.backbone,
+                                             read)
 
     embed = tf.function(lambda images: network(images, training=False), reduce_retracing=True)
     return FrameEmbedder(embed, batches, model, step)
@@ -98,8 +100,8 @@ def saved_model_embedder(path: str, flag: str = "--saved_model") -> tuple[FrameE
         raise UserInputError(f"{flag}={path} does not hold a SavedModel with an embed_frames signature") from error
     height, width = metadata["image_height"], metadata["image_width"]
 
-    def batches(paths, batch_size):
-        return input_pipeline.uint8_frames_dataset(paths, batch_size, height, width)
+    def batches(paths, batch_size, read):
+        return input_pipeline.uint8_frames_dataset(paths, batch_size, height, width, read)
 
     model = ModelConfig(backbone=metadata["backbone"], weights="none", alpha=metadata["alpha"],
                         image_height=height, image_width=width)
@@ -108,22 +110,22 @@ def saved_model_embedder(path: str, flag: str = "--saved_model") -> tuple[FrameE
 
 
 def tracklet_features(embedder: FrameEmbedder, tracklets: TrackletSet, *, batch_size: int = 64,
-                      pooling: str = "max") -> np.ndarray:
-    """[len(tracklets), D] features."""
+                      pooling: str = "max", read=tf.io.read_file) -> np.ndarray:
+    """[len(tracklets), D] features; read: a frame path -> its encoded image."""
     paths = [f for t in tracklets.tracklets for f in t.frames]
     owners = np.repeat(np.arange(len(tracklets)), [len(t.frames) for t in tracklets.tracklets])
     if not paths:
         raise ValueError("tracklet_features: no tracklets")
     pooler = None
     start = 0
-    batches = iter(embedder.batches(paths, batch_size))
+    batches = iter(embedder.batches(paths, batch_size, read))
     while True:
         try:
             images = next(batches)
         except StopIteration:
             break
         except tf.errors.OpError as error:
-            raise UserInputError(_unreadable(paths[start:start + batch_size], error)) from error
+            raise UserInputError(_unreadable(paths[start:start + batch_size], error, read)) from error
         frame_features = np.asarray(embedder.embed(images))
         if pooler is None:
             pooler = TrackletPooler(len(tracklets), frame_features.shape[1], pooling)
@@ -132,11 +134,11 @@ def tracklet_features(embedder: FrameEmbedder, tracklets: TrackletSet, *, batch_
     return pooler.result()
 
 
-def _unreadable(paths: list[str], error: tf.errors.OpError) -> str:
+def _unreadable(paths: list[str], error: tf.errors.OpError, read) -> str:
     """Names the first of `paths` (the batch that failed) that TensorFlow cannot decode."""
     for path in paths:
         try:
-            tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+            input_pipeline.decode_frame(read(path))
         except tf.errors.OpError as decode_error:
             return f"cannot read frame {path}: {_op_message(decode_error)}"
     return f"cannot read the frames from {paths[0]} on: {_op_message(error)}"

@@ -1,4 +1,8 @@
-"""tf.data input: random training frames and streamed evaluation frames."""
+"""tf.data input: random training frames and streamed evaluation frames.
+
+Frames are named by path; `read` turns a path into the encoded image (default: read the file; a
+data set prepared with TFRecords serves them from memory, see ReidDataset.read_frame).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,12 @@ def prepare_frames(images: tf.Tensor, height: int, width: int, backbone: str) ->
     return backbones.preprocess(backbone, images)
 
 
-def load_frame(path: tf.Tensor, height: int, width: int, backbone: str) -> tf.Tensor:
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+def decode_frame(encoded: tf.Tensor) -> tf.Tensor:
+    return tf.io.decode_image(encoded, channels=3, expand_animations=False)
+
+
+def load_frame(path: tf.Tensor, height: int, width: int, backbone: str, read=tf.io.read_file) -> tf.Tensor:
+    image = decode_frame(read(path))
     return prepare_frames(image, height, width, backbone)
 
 
@@ -38,7 +46,8 @@ def frame_order(num_frames: int, seed: int, first_step: int, batch_size: int) ->
 
 
 def training_dataset(
-    tracklets: TrackletSet, batch_size: int, height: int, width: int, backbone: str, seed: int, first_step: int = 0
+    tracklets: TrackletSet, batch_size: int, height: int, width: int, backbone: str, seed: int, first_step: int = 0,
+    read=tf.io.read_file,
 ) -> tf.data.Dataset:
     """Batches of (images, cameras, indices within camera); no identity information."""
     paths, cameras, indices, _ = tracklets.frame_table()
@@ -47,7 +56,7 @@ def training_dataset(
     table = (tf.constant(paths), tf.constant(cameras), tf.constant(indices))
 
     def frame(i):
-        return load_frame(table[0][i], height, width, backbone), table[1][i], table[2][i]
+        return load_frame(table[0][i], height, width, backbone, read), table[1][i], table[2][i]
 
     return (
         frame_order(len(paths), seed, first_step, batch_size)
@@ -57,16 +66,18 @@ def training_dataset(
     )
 
 
-def frames_dataset(paths: list[str], batch_size: int, height: int, width: int, backbone: str) -> tf.data.Dataset:
+def frames_dataset(paths: list[str], batch_size: int, height: int, width: int, backbone: str,
+                   read=tf.io.read_file) -> tf.data.Dataset:
     """All given frames in order, preprocessed for the backbone, in batches of at most batch_size."""
-    return _in_batches(paths, batch_size, lambda p: load_frame(p, height, width, backbone))
+    return _in_batches(paths, batch_size, lambda p: load_frame(p, height, width, backbone, read))
 
 
-def uint8_frames_dataset(paths: list[str], batch_size: int, height: int, width: int) -> tf.data.Dataset:
+def uint8_frames_dataset(paths: list[str], batch_size: int, height: int, width: int,
+                         read=tf.io.read_file) -> tf.data.Dataset:
     """All given frames in order as uint8 RGB at height x width (bilinear, rounded), in batches."""
 
     def load(path):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        image = decode_frame(read(path))
         resized = tf.image.resize(tf.cast(image, tf.float32), (height, width), method="bilinear")
         return tf.saturate_cast(tf.round(resized), tf.uint8)
 

@@ -138,11 +138,12 @@ def check_resumable(config: TrainConfig, train_dir: str):
             )
 
 
-def labelled_frames(tracklets: TrackletSet, config: TrainConfig) -> tf.data.Dataset:
+def labelled_frames(dataset: ReidDataset, config: TrainConfig) -> tf.data.Dataset:
     """Every training frame once, with its camera and index (anchor initialisation)."""
-    paths, cameras, indices, _ = tracklets.frame_table()
+    paths, cameras, indices, _ = dataset.train.frame_table()
     m = config.model
-    images = input_pipeline.frames_dataset(paths, config.eval_batch_size, m.image_height, m.image_width, m.backbone)
+    images = input_pipeline.frames_dataset(paths, config.eval_batch_size, m.image_height, m.image_width, m.backbone,
+                                           dataset.read_frame)
     labels = tf.data.Dataset.from_tensor_slices((cameras, indices)).batch(config.eval_batch_size)
     return tf.data.Dataset.zip(images, labels).map(lambda x, y: (x, y[0], y[1]))
 
@@ -173,7 +174,7 @@ def run(config: TrainConfig, log=print) -> dict:
 
     if start == 0 and max_steps > 0 and config.association.anchor_init == "mean":
         log("initialising anchors with each tracklet's mean frame feature")
-        model.initialize_anchors_with_means(labelled_frames(dataset.train, config))
+        model.initialize_anchors_with_means(labelled_frames(dataset, config))
 
     if start < max_steps:
         train_loop(model, dataset, config, manager, start, max_steps, log)
@@ -203,7 +204,8 @@ def describe(dataset: ReidDataset, config: TrainConfig, max_steps: int, model: D
 def train_loop(model: DALModel, dataset: ReidDataset, config: TrainConfig, manager, start: int, max_steps: int, log):
     m = config.model
     batches = input_pipeline.training_dataset(
-        dataset.train, config.batch_size, m.image_height, m.image_width, m.backbone, config.seed, first_step=start
+        dataset.train, config.batch_size, m.image_height, m.image_width, m.backbone, config.seed, first_step=start,
+        read=dataset.read_frame,
     ).take(max_steps - start)
     train_step = tf.function(model.train_step)
     writer = tf.summary.create_file_writer(os.path.join(config.train_dir, "logs"))

@@ -37,7 +37,8 @@ class ProjectionEmbedder:
 
     def frame_embedder(self):
         return features.FrameEmbedder(
-            self.embed, lambda paths, batch: input_pipeline.uint8_frames_dataset(paths, batch, self.height, self.width),
+            self.embed,
+            lambda paths, batch, read: input_pipeline.uint8_frames_dataset(paths, batch, self.height, self.width, read),
             ModelConfig(), step=0)
 
     def reference(self, tracklets):

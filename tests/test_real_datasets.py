@@ -4,10 +4,13 @@ real layouts, names and frame counts (tests/real_layouts.py)."""
 import json
 import os
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
 import real_layouts as layouts
 from conftest import run_module, tiny_train_flags
+from dal_tf import input_pipeline
 from dal_tf.config import DataConfig
 from dal_tf.datasets import mars, registry
 from dal_tf.datasets.prepared import FRAMES, MANIFEST, TRACKLETS
@@ -159,10 +162,13 @@ def run_ok(module, args):
     return result
 
 
-def end_to_end(tmp_path, dataset, src, evaluate_flags=()):
-    """The README's commands: prepare, train a few steps, evaluate."""
+def end_to_end(tmp_path, dataset, src, evaluate_flags=(), prepare_flags=()):
+    """The README's commands: prepare, train a few steps, evaluate. With --format=tfrecord the
+    source is moved away after preparing: training and evaluation must read the shards."""
     out, run_dir = str(tmp_path / "prepared"), str(tmp_path / "run")
-    prepared = run_ok("data_prep.prepare", [f"--dataset={dataset}", f"--src={src}", f"--out={out}"])
+    prepared = run_ok("data_prep.prepare", [f"--dataset={dataset}", f"--src={src}", f"--out={out}", *prepare_flags])
+    if "--format=tfrecord" in prepare_flags:
+        os.rename(src, src + ".moved")
     run_ok("dal_tf.train", tiny_train_flags(out, run_dir, dataset=dataset, max_steps=2))
     evaluated = run_ok("dal_tf.evaluate", [f"--train_dir={run_dir}", f"--results_json={tmp_path / 'r.json'}",
                                            *evaluate_flags])
@@ -177,12 +183,12 @@ def test_prid_end_to_end(tmp_path):
     assert split["scores"]["num_query"] == split["scores"]["num_gallery"] == 4
 
 
-def test_ilids_end_to_end_both_probe_directions(tmp_path):
+def test_ilids_end_to_end_from_tfrecords_both_probe_directions(tmp_path):
     people = {n: (24 + n, 30 - n) for n in range(1, 7)}
     rows = [[(i + k) % 6 + 1 for i in range(6)] for k in range(10)]  # first 3 test, last 3 train
     src = layouts.make_ilids(str(tmp_path / "src"), people, rows)
-    printed, results, shown = end_to_end(tmp_path, "ilids", src, ["--probe_cam=both"])
-    assert "people 6" in printed and "official iLIDS-VID splits" in printed
+    printed, results, shown = end_to_end(tmp_path, "ilids", src, ["--probe_cam=both"], ["--format=tfrecord"])
+    assert "people 6" in printed and "official iLIDS-VID splits" in printed and "1 TFRecord shards" in printed
     assert results["probe_cam"] == "both" and "probe camera both" in shown
     assert results["splits"][0]["scores"]["num_query"] == 3
 
@@ -196,3 +202,33 @@ def test_mars_end_to_end(tmp_path):
     (split,) = results["splits"]
     assert results["protocol"] == "mars" and split["scores"]["num_query"] == 4
     assert split["scores"]["num_gallery"] == len(test)
+
+
+def test_tfrecord_shards_serve_the_same_frames_without_the_files(tmp_path, monkeypatch):
+    from dal_tf.datasets import tfrecords
+
+    monkeypatch.setattr(tfrecords, "FRAMES_PER_SHARD", 100)  # several shards from a small set
+    src = small_prid(str(tmp_path / "src"))
+    prepare(PrepareConfig("prid", src, str(tmp_path / "files")), log=quiet)
+    manifest = prepare(PrepareConfig("prid", src, str(tmp_path / "records"), frame_format="tfrecord"), log=quiet)
+    assert len(manifest["tfrecords"]) == -(-manifest["counts"]["frames"] // 100) > 1
+    shards = {name: open(tmp_path / "records" / name, "rb").read() for name in manifest["tfrecords"]}
+    prepare(PrepareConfig("prid", src, str(tmp_path / "records"), frame_format="tfrecord"), log=quiet)
+    assert shards == {name: open(tmp_path / "records" / name, "rb").read() for name in manifest["tfrecords"]}
+    # The index is the same either way; only where the bytes come from differs.
+    assert prepared_bytes(tmp_path / "files")[FRAMES] == prepared_bytes(tmp_path / "records")[FRAMES]
+
+    from_files, from_records = load("prid", tmp_path / "files"), load("prid", tmp_path / "records")
+    assert from_records.train == from_files.train
+
+    def batches(dataset):
+        return list(input_pipeline.training_dataset(dataset.train, 8, 32, 16, "mobilenet", seed=1,
+                                                    read=dataset.read_frame).take(3))
+
+    expected = batches(from_files)
+    os.rename(src, str(tmp_path / "moved"))  # as on a machine that only has the prepared directory
+    with pytest.raises(tf.errors.NotFoundError):
+        batches(from_files)
+    for got, want in zip(batches(from_records), expected):
+        for got_part, want_part in zip(got, want):  # images, cameras, indices
+            np.testing.assert_array_equal(got_part.numpy(), want_part.numpy())

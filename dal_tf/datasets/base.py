@@ -94,3 +94,12 @@ class ReidDataset:
     warmup_epochs: float = 2.0  # the release's start of cross-camera association
     optimizer: str = "rmsprop"  # the release's optimiser for this data set
     release_steps: int = 20000  # the release's number of training steps (synthetic: the CPU demo's)
+    frame_store: object = None  # serves encoded frames by path (TFRecords); None: read the files
+
+    def read_frame(self, path):
+        """A frame path tensor -> its encoded image (a string tensor)."""
+        if self.frame_store is not None:
+            return self.frame_store.read(path)
+        import tensorflow as tf
+
+        return tf.io.read_file(path)

@@ -105,8 +105,8 @@ def finalize(tracklets: list[IndexedTracklet]):
 def load_mars(config: DataConfig) -> ReidDataset:
     if config.split != 1:
         raise UserInputError(f"--split={config.split}: MARS has one split (1)")
-    _, tracklets = read_prepared(config.data_dir, NAME, HOW_TO_PREPARE)
+    _, tracklets, frame_store = read_prepared(config.data_dir, NAME, HOW_TO_PREPARE)
     test = [t for t in tracklets if t.subset == "test"]
     return ReidDataset(name=NAME, train=tracklet_set([t for t in tracklets if t.subset == "train"], NUM_CAMERAS),
                        query=tracklet_set([t for t in test if t.query], NUM_CAMERAS),
-                       gallery=tracklet_set(test, NUM_CAMERAS), **SETTINGS)
+                       gallery=tracklet_set(test, NUM_CAMERAS), frame_store=frame_store, **SETTINGS)

@@ -62,24 +62,31 @@ def _index_files(tracklets: list[IndexedTracklet]) -> dict[str, bytes]:
     return {TRACKLETS: rows.getvalue().encode(), FRAMES: frames.getvalue().encode()}
 
 
-def write_prepared(out: str, manifest: dict, tracklets: list[IndexedTracklet]) -> dict:
-    """Writes the prepared directory at `out` in one rename; returns the full manifest."""
+def write_prepared(out: str, manifest: dict, tracklets: list[IndexedTracklet], tfrecords: bool = False) -> dict:
+    """Writes the prepared directory at `out` in one rename; returns the full manifest. With
+    tfrecords, it also holds the frames' bytes in TFRecord shards (read from manifest["src"])."""
     out = os.path.abspath(out)
     if os.path.lexists(out) and os.listdir(out) and not os.path.isfile(os.path.join(out, MANIFEST)):
         raise UserInputError(f"--out={out} exists and is not a prepared data set; choose a new or empty directory")
     files = _index_files(tracklets)
     manifest = dict(manifest, format_version=FORMAT_VERSION,
                     checksums={name: hashlib.sha256(data).hexdigest() for name, data in files.items()})
-    files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     with atomic_directory(out) as tmp:
+        if tfrecords:
+            from dal_tf.datasets import tfrecords as shards
+
+            frame_paths = [os.path.join(manifest["src"], f) for t in tracklets for f in t.frames]
+            manifest["tfrecords"] = shards.write_shards(tmp, frame_paths)
+        files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
         for name, data in files.items():
             with open(os.path.join(tmp, name), "wb") as handle:
                 handle.write(data)
     return manifest
 
 
-def read_prepared(data_dir: str, dataset: str, how_to_prepare: str) -> tuple[dict, list[IndexedTracklet]]:
-    """The manifest and the tracklets (frame paths made absolute) of a prepared directory."""
+def read_prepared(data_dir: str, dataset: str, how_to_prepare: str):
+    """(manifest, tracklets with absolute frame paths, frame store) of a prepared directory; the
+    frame store serves the frames from TFRecords when it has them, else it is None (files)."""
     if not data_dir:
         raise UserInputError(f"--dataset={dataset} needs --data_dir, a directory written by {how_to_prepare}")
     manifest_path = os.path.join(data_dir, MANIFEST)
@@ -113,7 +120,12 @@ def read_prepared(data_dir: str, dataset: str, how_to_prepare: str) -> tuple[dic
         first, count = int(row["first"]), int(row["count"])
         tracklets.append(IndexedTracklet(row["subset"], int(row["camera"]), row["person"], int(row["person_id"]),
                                          tuple(frames[first:first + count]), row["query"] == "1"))
-    return manifest, tracklets
+    frame_store = None
+    if manifest.get("tfrecords"):
+        from dal_tf.datasets.tfrecords import TFRecordFrames
+
+        frame_store = TFRecordFrames(data_dir, manifest["tfrecords"], frames)
+    return manifest, tracklets, frame_store
 
 
 def unreadable_frames(paths: list[str], workers: int = 8) -> list[str]:

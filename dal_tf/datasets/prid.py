@@ -60,5 +60,6 @@ def load_splits(splits_path: str, people: list[str], seed: int) -> tuple[list[di
 
 @register(NAME)
 def load_prid(config: DataConfig) -> ReidDataset:
-    manifest, tracklets = read_prepared(config.data_dir, NAME, HOW_TO_PREPARE)
-    return split_sources.two_camera_dataset(NAME, tracklets, manifest["splits"], config.split, **SETTINGS)
+    manifest, tracklets, frame_store = read_prepared(config.data_dir, NAME, HOW_TO_PREPARE)
+    return split_sources.two_camera_dataset(NAME, tracklets, manifest["splits"], config.split,
+                                            frame_store=frame_store, **SETTINGS)
