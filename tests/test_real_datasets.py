@@ -232,3 +232,10 @@ def test_tfrecord_shards_serve_the_same_frames_without_the_files(tmp_path, monke
     for got, want in zip(batches(from_records), expected):
         for got_part, want_part in zip(got, want):  # images, cameras, indices
             np.testing.assert_array_equal(got_part.numpy(), want_part.numpy())
+
+
+def test_prepare_command_errors_are_one_line(tmp_path):
+    result = run_module("data_prep.prepare", ["--dataset=ilids", f"--src={tmp_path}", f"--out={tmp_path / 'out'}"])
+    assert result.returncode != 0 and not (tmp_path / "out").exists()
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("data_prep.prepare: error: ") and "has no i-LIDS-VID/sequences; download" in line
