@@ -105,8 +105,13 @@ class TrainConfig:
     pooling: str = "max"
     seed: int = 0
     deterministic: bool = False  # bitwise-reproducible ops (slower)
+    objective: str = "dal"  # dal | supervised (the ID-supervised counterpart, Table 3)
+    label_smoothing: float = 0.1  # supervised only
 
     def __post_init__(self):
+        _check_choice("objective", self.objective, ("dal", "supervised"))
+        if not 0 <= self.label_smoothing < 1:
+            raise _error(f"--label_smoothing={self.label_smoothing} must be in [0, 1)")
         if self.batch_size < 2:
             raise _error(f"--batch_size={self.batch_size} must be >= 2")
         if self.max_steps < -1:

@@ -73,7 +73,32 @@ def regularized_kernels(backbone: keras.Model) -> list:
     ]
 
 
-class DALModel(keras.Model):
+class EmbeddingModel(keras.Model):
+    """A backbone with what every objective shares: weight decay and the EMA weights."""
+
+    def __init__(self, backbone: keras.Model, *, weight_decay: float, ema_decay: float):
+        super().__init__()
+        self.backbone = backbone
+        self.weight_decay = weight_decay
+        self.ema = WeightAverage(backbone.trainable_variables, ema_decay)
+        self._kernels = regularized_kernels(backbone)
+
+    def call(self, images, training=False):
+        return self.backbone(images, training=training)
+
+    def averaged_weights(self):
+        """Context in which the backbone holds its EMA weights (what the release evaluates)."""
+        return self.ema.applied(self.backbone.trainable_variables)
+
+    def decay_loss(self) -> tf.Tensor:
+        return self.weight_decay * tf.add_n([tf.nn.l2_loss(k) for k in self._kernels])
+
+    def apply_step(self, tape: tf.GradientTape, total: tf.Tensor, variables: list):
+        self.optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        self.ema.update(self.optimizer.iterations, self.backbone.trainable_variables)
+
+
+class DALModel(EmbeddingModel):
     def __init__(
         self,
         backbone: keras.Model,
@@ -85,25 +110,14 @@ class DALModel(keras.Model):
         ema_decay: float = 0.9999,
         anchor_person_ids: np.ndarray | None = None,
     ):
-        super().__init__()
-        self.backbone = backbone
+        super().__init__(backbone, weight_decay=weight_decay, ema_decay=ema_decay)
         self.association_config = association_config
         self.warmup_steps = int(warmup_steps)
-        self.weight_decay = weight_decay
         dim = int(backbone.output_shape[-1])
         self.anchors = AnchorTables(tracklets_per_camera, dim)
-        self.ema = WeightAverage(backbone.trainable_variables, ema_decay)
-        self._kernels = regularized_kernels(backbone)
         # Person ids of the anchor rows: read only to monitor association quality (Fig. 4b).
         ids = np.full(self.anchors.num_anchors, -1) if anchor_person_ids is None else anchor_person_ids
         self.anchor_person_ids = tf.constant(np.asarray(ids, np.int64))
-
-    def call(self, images, training=False):
-        return self.backbone(images, training=training)
-
-    def averaged_weights(self):
-        """Context in which the backbone holds its EMA weights (what the release evaluates)."""
-        return self.ema.applied(self.backbone.trainable_variables)
 
     def train_step(self, data):
         images, cameras, indices = data
@@ -116,11 +130,9 @@ class DALModel(keras.Model):
                 features, rows, cameras, anchors.intra, anchors.cross, anchors.anchor_cameras,
                 anchors.num_cameras, self.association_config,
             )
-            decay = self.weight_decay * tf.add_n([tf.nn.l2_loss(k) for k in self._kernels])
+            decay = self.decay_loss()
             total = losses.loss + decay
-        variables = self.backbone.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
-        self.ema.update(step, variables)
+        self.apply_step(tape, total, self.backbone.trainable_variables)
 
         intra_values = association.updated_intra_anchors(features, rows, anchors.intra, self.association_config)
         anchors.intra.scatter_update(tf.IndexedSlices(intra_values, rows))
@@ -165,3 +177,34 @@ class DALModel(keras.Model):
         means = tf.math.divide_no_nan(sums, counts)
         self.anchors.intra.assign(means)
         self.anchors.cross.assign(means)
+
+
+class SupervisedModel(EmbeddingModel):
+    """The ID-supervised counterpart (the paper's Table 3): the same backbone trained with softmax
+    cross-entropy on the training person ids, label smoothing 0.1 as the release's flag. Frames
+    come as for DAL, (images, cameras, indices); each anchor row's class is looked up."""
+
+    def __init__(self, backbone: keras.Model, row_classes: np.ndarray, num_classes: int, *,
+                 label_smoothing: float = 0.1, weight_decay: float = 4e-5, ema_decay: float = 0.9999,
+                 tracklets_per_camera: list[int]):
+        super().__init__(backbone, weight_decay=weight_decay, ema_decay=ema_decay)
+        self.classifier = keras.layers.Dense(num_classes, name="logits")
+        self.classifier.build((None, int(backbone.output_shape[-1])))
+        self.label_smoothing = label_smoothing
+        self.row_classes = tf.constant(np.asarray(row_classes, np.int64))
+        self.camera_offsets = tf.constant(association.camera_offsets(tracklets_per_camera), tf.int32)
+        self._kernels.append(self.classifier.kernel)
+
+    def train_step(self, data):
+        images, cameras, indices = data
+        labels = tf.gather(self.row_classes, association.anchor_rows(cameras, indices, self.camera_offsets))
+        num_classes = self.classifier.units
+        with tf.GradientTape() as tape:
+            logits = self.classifier(self.backbone(images, training=True))
+            loss = tf.reduce_mean(keras.losses.categorical_crossentropy(
+                tf.one_hot(labels, num_classes), logits, from_logits=True, label_smoothing=self.label_smoothing))
+            decay = self.decay_loss()
+            total = loss + decay
+        variables = self.backbone.trainable_variables + self.classifier.trainable_variables
+        self.apply_step(tape, total, variables)
+        return dict(loss=loss, weight_decay=decay, learning_rate=self.optimizer.learning_rate)

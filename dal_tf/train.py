@@ -27,6 +27,9 @@ flags.DEFINE_integer("log_every", 10, "Steps between progress and TensorBoard up
 flags.DEFINE_integer("eval_batch_size", 128, "Frames per batch when extracting test features.")
 flags.DEFINE_enum("pooling", "max", ["max", "mean"], "Pooling of frame features into a tracklet feature.")
 flags.DEFINE_boolean("deterministic", False, "Bitwise-reproducible TF ops (slower).")
+flags.DEFINE_enum("objective", "dal", ["dal", "supervised"],
+                  "dal | supervised: the ID-supervised counterpart (softmax on training person ids; Table 3).")
+flags.DEFINE_float("label_smoothing", 0.1, "Supervised objective: label smoothing (release: 0.1).")
 # Association (defaults: the released code; the paper's choices in brackets).
 flags.DEFINE_string("distance", "squared", "squared | euclidean [paper].")
 flags.DEFINE_float("margin", 0.5, "Hinge margin [paper: 0.2].")
@@ -66,7 +69,7 @@ def config_from_flags():
         train_dir=FLAGS.train_dir, batch_size=FLAGS.batch_size, max_steps=FLAGS.max_steps,
         warmup_epochs=FLAGS.warmup_epochs, checkpoint_every=FLAGS.checkpoint_every, log_every=FLAGS.log_every,
         eval_batch_size=FLAGS.eval_batch_size, pooling=FLAGS.pooling, seed=FLAGS.seed,
-        deterministic=FLAGS.deterministic,
+        deterministic=FLAGS.deterministic, objective=FLAGS.objective, label_smoothing=FLAGS.label_smoothing,
     )
 
 

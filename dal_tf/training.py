@@ -17,11 +17,11 @@ from dal_tf.datasets import registry
 from dal_tf.datasets.base import ReidDataset, TrackletSet
 from dal_tf.errors import UserInputError
 from dal_tf.io_utils import atomic_write_json
-from dal_tf.model import DALModel
+from dal_tf.model import DALModel, EmbeddingModel, SupervisedModel
 
 # Settings that fix the shape of what a checkpoint holds or what its anchors mean: a rerun in the
 # same --train_dir must agree on them to resume.
-RESUME_KEYS = ("data", "model", "association", "batch_size", "seed")
+RESUME_KEYS = ("data", "model", "association", "batch_size", "seed", "objective")
 RUN_INFO = "run_info.json"
 
 
@@ -56,32 +56,57 @@ def anchor_person_ids(tracklets: TrackletSet) -> np.ndarray:
     return ids
 
 
-def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int) -> DALModel:
+def person_classes(person_ids: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each anchor row's class (its person's position among the sorted training ids), and the
+    number of classes: the labels of the ID-supervised counterpart."""
+    people, classes = np.unique(person_ids, return_inverse=True)
+    return classes.astype(np.int64), len(people)
+
+
+def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int) -> EmbeddingModel:
     m = config.model
     backbone = backbones.build_backbone(m.backbone, m.weights, m.image_height, m.image_width, m.alpha)
-    warmup_epochs = dataset.warmup_epochs if config.warmup_epochs < 0 else config.warmup_epochs
-    warmup_steps = int(warmup_epochs * steps_per_epoch(dataset.train.num_frames, config.batch_size))
-    model = DALModel(
-        backbone, dataset.train.tracklets_per_camera, config.association,
-        warmup_steps=warmup_steps, weight_decay=config.optim.weight_decay, ema_decay=config.optim.ema_decay,
-        anchor_person_ids=anchor_person_ids(dataset.train),
-    )
+    info = run_info(dataset, config)
+    model = model_for(config, backbone, info, steps_per_epoch(dataset.train.num_frames, config.batch_size),
+                      dataset.warmup_epochs, anchor_person_ids(dataset.train))
     model.compile(optimizer=build_optimizer(config, dataset, max_steps))
-    model.optimizer.build(backbone.trainable_variables)
+    model.optimizer.build(model.trainable_variables)
     return model
 
 
-def checkpoint_for(model: DALModel, with_optimizer: bool = True) -> tf.train.Checkpoint:
+def model_for(config: TrainConfig, backbone, info: dict, epoch_steps: int, dataset_warmup_epochs: float,
+              person_ids: np.ndarray | None = None) -> EmbeddingModel:
+    """The model an objective trains, sized by run_info (inference needs no data set)."""
+    optim = config.optim
+    if config.objective == "supervised":
+        row_classes = np.asarray(info["row_classes"], np.int64)
+        return SupervisedModel(backbone, row_classes, info["num_classes"], label_smoothing=config.label_smoothing,
+                               weight_decay=optim.weight_decay, ema_decay=optim.ema_decay,
+                               tracklets_per_camera=info["tracklets_per_camera"])
+    warmup_epochs = dataset_warmup_epochs if config.warmup_epochs < 0 else config.warmup_epochs
+    return DALModel(backbone, info["tracklets_per_camera"], config.association,
+                    warmup_steps=int(warmup_epochs * epoch_steps), weight_decay=optim.weight_decay,
+                    ema_decay=optim.ema_decay, anchor_person_ids=person_ids)
+
+
+def checkpoint_for(model: EmbeddingModel, with_optimizer: bool = True) -> tf.train.Checkpoint:
     """with_optimizer=False: all that inference needs (restore it with expect_partial)."""
-    parts = dict(model=model, anchors=model.anchors, ema=model.ema)
+    parts = dict(model=model, ema=model.ema)
+    if isinstance(model, DALModel):
+        parts["anchors"] = model.anchors
     if with_optimizer:
         parts["optimizer"] = model.optimizer
     return tf.train.Checkpoint(**parts)
 
 
-def run_info(dataset: ReidDataset) -> dict:
-    """What rebuilding the model's variables needs beyond config.json: the anchor table sizes."""
-    return dict(tracklets_per_camera=[int(n) for n in dataset.train.tracklets_per_camera])
+def run_info(dataset: ReidDataset, config: TrainConfig) -> dict:
+    """What rebuilding the model's variables needs beyond config.json: the anchor table sizes and,
+    for the supervised counterpart, the classes."""
+    info = dict(tracklets_per_camera=[int(n) for n in dataset.train.tracklets_per_camera])
+    if config.objective == "supervised":
+        row_classes, num_classes = person_classes(anchor_person_ids(dataset.train))
+        info.update(row_classes=row_classes.tolist(), num_classes=num_classes)
+    return info
 
 
 def latest_checkpoint(train_dir: str) -> str:
@@ -106,7 +131,7 @@ def read_run_json(train_dir: str, name: str) -> dict:
         raise UserInputError(f"--train_dir={train_dir}: cannot read {name} ({error})".splitlines()[0]) from error
 
 
-def restore_for_inference(train_dir: str, checkpoint: str = "") -> tuple[DALModel, TrainConfig]:
+def restore_for_inference(train_dir: str, checkpoint: str = "") -> tuple[EmbeddingModel, TrainConfig]:
     """The model of a training run from `checkpoint` (default: the latest), without its data set
     or optimizer; its EMA weights are in `model.averaged_weights()`."""
     checkpoint = checkpoint or latest_checkpoint(train_dir)
@@ -114,12 +139,11 @@ def restore_for_inference(train_dir: str, checkpoint: str = "") -> tuple[DALMode
         config = TrainConfig.from_dict(read_run_json(train_dir, "config.json"))
     except TypeError as error:
         raise UserInputError(f"--train_dir={train_dir}: config.json does not fit this dal_tf ({error})") from error
-    tracklets_per_camera = read_run_json(train_dir, RUN_INFO)["tracklets_per_camera"]
+    info = read_run_json(train_dir, RUN_INFO)
     m = config.model
     # The checkpoint holds every weight: no ImageNet download or weights file needed.
     backbone = backbones.build_backbone(m.backbone, "none", m.image_height, m.image_width, m.alpha)
-    model = DALModel(backbone, tracklets_per_camera, config.association, warmup_steps=0,
-                     weight_decay=config.optim.weight_decay, ema_decay=config.optim.ema_decay)
+    model = model_for(config, backbone, info, epoch_steps=1, dataset_warmup_epochs=0.0)
     checkpoint_for(model, with_optimizer=False).restore(checkpoint).expect_partial().assert_existing_objects_matched()
     return model, config
 
@@ -168,11 +192,11 @@ def run(config: TrainConfig, log=print) -> dict:
         checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
         log(f"resumed from {manager.latest_checkpoint} at step {int(model.optimizer.iterations.numpy())}")
     atomic_write_json(os.path.join(config.train_dir, "config.json"), config.to_dict())
-    atomic_write_json(os.path.join(config.train_dir, RUN_INFO), run_info(dataset))
+    atomic_write_json(os.path.join(config.train_dir, RUN_INFO), run_info(dataset, config))
     start = int(model.optimizer.iterations.numpy())
     describe(dataset, config, max_steps, model, log)
 
-    if start == 0 and max_steps > 0 and config.association.anchor_init == "mean":
+    if start == 0 and max_steps > 0 and isinstance(model, DALModel) and config.association.anchor_init == "mean":
         log("initialising anchors with each tracklet's mean frame feature")
         model.initialize_anchors_with_means(labelled_frames(dataset, config))
 
@@ -192,16 +216,17 @@ def run(config: TrainConfig, log=print) -> dict:
     return results
 
 
-def describe(dataset: ReidDataset, config: TrainConfig, max_steps: int, model: DALModel, log):
+def describe(dataset: ReidDataset, config: TrainConfig, max_steps: int, model: EmbeddingModel, log):
     train = dataset.train
     log(f"{dataset.name}: {len(train)} training tracklets per camera {train.tracklets_per_camera}, "
         f"{train.num_frames} frames; test {len(dataset.query)} query / {len(dataset.gallery)} gallery tracklets")
+    objective = (f"cross-camera association from step {model.warmup_steps}" if isinstance(model, DALModel)
+                 else f"ID-supervised: softmax over {model.classifier.units} training people")
     log(f"{max_steps} steps of {config.batch_size} frames "
-        f"({steps_per_epoch(train.num_frames, config.batch_size)} steps per epoch), "
-        f"cross-camera association from step {model.warmup_steps}")
+        f"({steps_per_epoch(train.num_frames, config.batch_size)} steps per epoch), {objective}")
 
 
-def train_loop(model: DALModel, dataset: ReidDataset, config: TrainConfig, manager, start: int, max_steps: int, log):
+def train_loop(model: EmbeddingModel, dataset: ReidDataset, config: TrainConfig, manager, start: int, max_steps: int, log):
     m = config.model
     batches = input_pipeline.training_dataset(
         dataset.train, config.batch_size, m.image_height, m.image_width, m.backbone, config.seed, first_step=start,
