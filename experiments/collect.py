@@ -1,0 +1,146 @@
+"""From finished runs to tables (Markdown, CSV) and the Figure 4 curves (PNG)."""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import os
+
+import numpy as np
+
+from dal_tf.io_utils import atomic_write_text
+from experiments.tables import Run
+
+METRICS = ("rank1", "rank5", "rank10", "rank20", "mAP")
+CURVES = ("merged_share", "true_match_share")
+
+
+def run_scores(train_dir: str) -> dict | None:
+    """The scores of a finished run (its results.json), or None."""
+    try:
+        with open(os.path.join(train_dir, "results.json")) as handle:
+            return json.load(handle)["scores"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def summarize(runs: list[Run], runs_dir: str) -> dict[str, dict]:
+    """{row: {"runs": n finished, "of": n planned, "mean": {...}, "std": {...}}}, rows in order."""
+    rows: dict[str, dict] = {}
+    for run in runs:
+        entry = rows.setdefault(run.row, {"scores": [], "of": 0})
+        entry["of"] += 1
+        scores = run_scores(os.path.join(runs_dir, run.name))
+        if scores is not None:
+            entry["scores"].append(scores)
+    summary = {}
+    for row, entry in rows.items():
+        values = {m: np.array([s[m] for s in entry["scores"]], np.float64) for m in METRICS}
+        summary[row] = dict(
+            runs=len(entry["scores"]), of=entry["of"],
+            mean={m: float(v.mean()) if v.size else None for m, v in values.items()},
+            std={m: float(v.std(ddof=1)) if v.size > 1 else 0.0 if v.size else None for m, v in values.items()},
+        )
+    return summary
+
+
+def _cell(value, spread=None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1f}" + (f" ± {spread:.1f}" if spread else "")
+
+
+def markdown_table(summary: dict[str, dict], paper: dict[str, dict] | None = None) -> str:
+    """Ours as mean ± sample std over runs (splits, seeds); the paper's rows below, labelled."""
+    header = "| | runs | " + " | ".join(m.replace("rank", "R-") for m in METRICS) + " |"
+    lines = [header, "|---|---:|" + "---:|" * len(METRICS)]
+    for row, entry in summary.items():
+        cells = [_cell(entry["mean"][m], entry["std"][m]) for m in METRICS]
+        lines.append(f"| ours: {row} | {entry['runs']}/{entry['of']} | " + " | ".join(cells) + " |")
+    for row, values in (paper or {}).items():
+        lines.append(f"| paper: {row} | | " + " | ".join(_cell(values.get(m)) for m in METRICS) + " |")
+    sources = sorted({values["source"] for values in (paper or {}).values()})
+    notes = [f"Paper values from: {source}." for source in sources]
+    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
+
+
+def csv_table(summary: dict[str, dict], paper: dict[str, dict] | None = None) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["source", "row", "runs", *[f"{m}_mean" for m in METRICS], *[f"{m}_std" for m in METRICS]])
+    for row, entry in summary.items():
+        writer.writerow(["ours", row, entry["runs"], *[_number(entry["mean"][m]) for m in METRICS],
+                         *[_number(entry["std"][m]) for m in METRICS]])
+    for row, values in (paper or {}).items():
+        writer.writerow(["paper", row, "", *[_number(values.get(m)) for m in METRICS], *[""] * len(METRICS)])
+    return out.getvalue()
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def read_curves(train_dir: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{tag: (steps, values)} of the association monitor from the run's TensorBoard events; a
+    step logged twice (before a kill and after the resume) keeps its last value."""
+    import tensorflow as tf
+
+    points: dict[str, dict[int, float]] = {tag: {} for tag in CURVES}
+    for path in sorted(glob.glob(os.path.join(train_dir, "logs", "events.out.tfevents.*"))):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                if value.tag in points:
+                    points[value.tag][int(event.step)] = float(tf.make_ndarray(value.tensor))
+    return {tag: (np.array(sorted(p)), np.array([p[s] for s in sorted(p)])) for tag, p in points.items() if p}
+
+
+def figure4(groups: dict[str, list[str]], path: str, title: str):
+    """Share of merged cross anchors and share of true merges against steps: per row the mean over
+    its runs, the spread (mean ± std) shaded. groups: {row: [train_dir, ...]}."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for row, train_dirs in groups.items():
+        curves = [read_curves(d) for d in train_dirs]
+        for axis, tag in zip(axes, CURVES):
+            series = [c[tag] for c in curves if tag in c]
+            if not series:
+                continue
+            steps = series[0][0]
+            values = np.stack([np.interp(steps, s, v) for s, v in series])
+            mean, std = values.mean(axis=0), values.std(axis=0)
+            axis.plot(steps, mean, label=f"{row} ({len(series)})")
+            axis.fill_between(steps, mean - std, mean + std, alpha=0.2)
+    for axis, label in zip(axes, ("share of cross anchors merged across cameras", "share of merges that are true")):
+        axis.set_xlabel("training step")
+        axis.set_ylabel(label)
+        axis.set_ylim(0, 1)
+        axis.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    figure.suptitle(title)
+    figure.tight_layout()
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = os.path.join(directory, f".tmp-{os.path.basename(path)}")
+    figure.savefig(tmp, dpi=110, format="png")
+    plt.close(figure)
+    os.replace(tmp, path)
+
+
+def write_outputs(runs: list[Run], runs_dir: str, out_dir: str, stem: str, title: str, paper: dict) -> dict:
+    summary = summarize(runs, runs_dir)
+    atomic_write_text(os.path.join(out_dir, f"{stem}.md"), f"# {title}\n\n" + markdown_table(summary, paper))
+    atomic_write_text(os.path.join(out_dir, f"{stem}.csv"), csv_table(summary, paper))
+    groups: dict[str, list[str]] = {}
+    for run in runs:
+        train_dir = os.path.join(runs_dir, run.name)
+        if run.dal and run_scores(train_dir) is not None:
+            groups.setdefault(run.row, []).append(train_dir)
+    if groups:
+        figure4(groups, os.path.join(out_dir, f"{stem}_figure4.png"), f"{title}: association (Fig. 4)")
+    return summary

@@ -1,0 +1,100 @@
+"""Launch every run a table needs, skip finished ones, resume interrupted ones, collect the tables.
+
+    python -m experiments.reproduce --table=proxy --weights=../shared/weights/mobilenet_v1_1.0_no_top.weights.h5
+    python -m experiments.reproduce --table=1 --dataset=prid --data_dir=/data/prepared/prid --backbones=mobilenet,resnet50
+    python -m experiments.reproduce --table=2 --dataset=mars --data_dir=/data/prepared/mars --collect_only
+
+Each run is `python -m dal_tf.train` in <runs_dir>/<table>/<dataset>/<row>/split<N>/seed<S>, its
+output in train.log there. A run whose results.json exists and whose flags are unchanged is
+skipped; any other is (re)started, and dal_tf.train resumes it from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from absl import app, flags
+
+from dal_tf import flag_defs
+from dal_tf.errors import UserInputError
+
+flags.DEFINE_enum("table", None, ["1", "2", "3", "proxy"], "Paper table to reproduce, or the synthetic proxy study.")
+flags.DEFINE_string("dataset", "synthetic", "prid | ilids | mars | synthetic (the proxy study is synthetic).")
+flags.DEFINE_list("backbones", ["mobilenet"], "Table 1: backbones (mobilenet, resnet50).")
+flags.DEFINE_string("data_dir", "", "Prepared data directory (data_prep.prepare).")
+flags.DEFINE_list("splits", [], "Splits; default: all of the data set's (10 PRID/iLIDS-VID, 1 MARS).")
+flags.DEFINE_list("seeds", ["0"], "Seeds per split (the proxy study: 0,1,2).")
+flags.DEFINE_string("weights", "imagenet", "MobileNet's initial weights: imagenet or a Keras weights file.")
+flags.DEFINE_multi_string("train_flag", [], "Extra dal_tf.train flag for every run, e.g. --train_flag=--max_steps=100.")
+flags.DEFINE_string("runs_dir", "runs/reproduce", "Where the runs live.")
+flags.DEFINE_string("out", "experiments/results", "Where the tables and figures go.")
+flags.DEFINE_boolean("collect_only", False, "Only collect the finished runs into tables.")
+flags.DEFINE_boolean("dry_run", False, "Only list the runs and whether each is finished.")
+
+FLAGS = flags.FLAGS
+HARNESS_FLAGS = "harness_flags.json"
+
+
+def is_finished(train_dir: str, run_flags: list[str]) -> bool:
+    from experiments.collect import run_scores
+
+    try:
+        with open(os.path.join(train_dir, HARNESS_FLAGS)) as handle:
+            same = json.load(handle) == run_flags
+    except (OSError, ValueError):
+        same = False
+    return same and run_scores(train_dir) is not None
+
+
+def launch(train_dir: str, run_flags: list[str]):
+    """Runs dal_tf.train (resuming any checkpoint there); its output goes to train_dir/train.log."""
+    from dal_tf.io_utils import atomic_write_json
+
+    os.makedirs(train_dir, exist_ok=True)
+    results = os.path.join(train_dir, "results.json")
+    if os.path.exists(results):
+        os.remove(results)  # from other flags: only the coming run's may count
+    atomic_write_json(os.path.join(train_dir, HARNESS_FLAGS), run_flags)
+    with open(os.path.join(train_dir, "train.log"), "a") as log:
+        code = subprocess.call([sys.executable, "-m", "dal_tf.train", f"--train_dir={train_dir}", *run_flags],
+                               stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    if code != 0:
+        raise UserInputError(f"run {train_dir} failed (exit {code}); see {train_dir}/train.log")
+
+
+def reproduce():
+    from experiments import collect, paper_values, tables
+
+    dataset = "synthetic" if FLAGS.table == "proxy" else FLAGS.dataset
+    request = tables.Request(table=FLAGS.table, dataset=dataset, backbones=tuple(FLAGS.backbones),
+                             data_dir=FLAGS.data_dir, splits=tuple(int(s) for s in FLAGS.splits),
+                             seeds=tuple(int(s) for s in FLAGS.seeds), weights=FLAGS.weights,
+                             extra_flags=tuple(FLAGS.train_flag))
+    planned = tables.runs(request)
+    began = time.time()
+    for number, run in enumerate(planned, 1):
+        train_dir = os.path.join(FLAGS.runs_dir, run.name)
+        finished = is_finished(train_dir, list(run.flags))
+        if FLAGS.dry_run or FLAGS.collect_only or finished:
+            print(f"[{number}/{len(planned)}] {run.name}: {'finished' if finished else 'not finished'}", flush=True)
+            continue
+        print(f"[{number}/{len(planned)}] {run.name}: running ({time.time() - began:.0f} s so far)", flush=True)
+        launch(train_dir, list(run.flags))
+    if FLAGS.dry_run:
+        return
+    stem = "proxy" if FLAGS.table == "proxy" else f"table{FLAGS.table}_{dataset}"
+    title = ("Proxy study on the synthetic data set" if FLAGS.table == "proxy"
+             else f"Table {FLAGS.table} on {dataset}")
+    collect.write_outputs(planned, FLAGS.runs_dir, FLAGS.out, stem, title,
+                          paper_values.paper_rows(FLAGS.table, dataset))
+    print(open(os.path.join(FLAGS.out, f"{stem}.md")).read())
+    print(f"wrote {FLAGS.out}/{stem}.md, .csv and _figure4.png; {time.time() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    flags.mark_flag_as_required("table")
+    app.run(flag_defs.entry_point("experiments.reproduce", reproduce))

@@ -1,0 +1,98 @@
+"""The reproduction harness: planned runs, skipping finished ones, tables and Figure 4 from fake runs."""
+
+import csv
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from experiments import collect, tables
+from experiments.reproduce import HARNESS_FLAGS, is_finished
+
+
+def test_tables_plan_every_split_seed_and_variant():
+    table2 = tables.runs(tables.Request(table="2", dataset="prid", data_dir="/d", seeds=(0, 1)))
+    assert len(table2) == 3 * 10 * 2 and len({r.name for r in table2}) == len(table2)
+    assert {r.row for r in table2} == {"L_I only", "L_C only", "L_I + L_C (DAL)"}
+    first = table2[0]
+    assert "--loss_terms=intra" in first.flags and "--split=1" in first.flags and "--data_dir=/d" in first.flags
+    table1 = tables.runs(tables.Request(table="1", dataset="mars", backbones=("mobilenet", "resnet50")))
+    assert [r.row for r in table1] == ["DAL (mobilenet)", "DAL (resnet50)"]  # MARS has one split
+    assert not any("--weights" in f for f in table1[1].flags)  # ResNet50 keeps its own default
+    table3 = tables.runs(tables.Request(table="3", dataset="ilids", splits=(2,)))
+    assert [("--objective=supervised" in r.flags, r.dal) for r in table3] == [(True, False), (False, True)]
+    proxy = tables.runs(tables.Request(table="proxy", dataset="synthetic", seeds=(0, 1, 2), weights="w.h5"))
+    assert len(proxy) == 2 * len(tables.PROXY_VARIANTS) * 3
+    assert sum("--weights=w.h5" in r.flags for r in proxy) == sum("--weights=none" in r.flags for r in proxy)
+
+
+def fake_run(runs_dir, run, scores, curve=None):
+    train_dir = os.path.join(runs_dir, run.name)
+    os.makedirs(train_dir, exist_ok=True)
+    with open(os.path.join(train_dir, "results.json"), "w") as handle:
+        json.dump({"scores": scores}, handle)
+    with open(os.path.join(train_dir, HARNESS_FLAGS), "w") as handle:
+        json.dump(list(run.flags), handle)
+    if curve is not None:  # as train_loop writes them; step 20 twice, as after a resume
+        writer = tf.summary.create_file_writer(os.path.join(train_dir, "logs"))
+        with writer.as_default():
+            for step, merged, true in curve:
+                tf.summary.scalar("merged_share", merged, step=step)
+                tf.summary.scalar("true_match_share", true, step=step)
+        writer.flush()
+    return train_dir
+
+
+def scores(rank1):
+    return dict(rank1=rank1, rank5=rank1 + 10, rank10=rank1 + 20, rank20=rank1 + 30, mAP=rank1 / 2)
+
+
+def test_tables_average_finished_runs_and_show_the_paper(tmp_path):
+    planned = tables.runs(tables.Request(table="2", dataset="ilids", splits=(1, 2, 3)))
+    by_row = {}
+    for run in planned:
+        by_row.setdefault(run.row, []).append(run)
+    values = {"L_I only": [10.0, 20.0, 30.0], "L_C only": [5.0, 7.0], "L_I + L_C (DAL)": [40.0, 44.0, 48.0]}
+    for row, runs in by_row.items():
+        for run, rank1 in zip(runs, values[row]):
+            fake_run(str(tmp_path), run, scores(rank1))
+    paper = {"DAL": dict(source="a test", rank1=52.8, mAP=None)}
+    summary = collect.summarize(planned, str(tmp_path))
+    assert summary["L_I only"]["mean"]["rank1"] == pytest.approx(20.0)
+    assert summary["L_I only"]["std"]["rank1"] == pytest.approx(np.std([10, 20, 30], ddof=1))
+    assert (summary["L_C only"]["runs"], summary["L_C only"]["of"]) == (2, 3)
+    assert summary["L_I + L_C (DAL)"]["mean"]["mAP"] == pytest.approx(22.0)
+
+    text = collect.markdown_table(summary, paper)
+    assert "| ours: L_I only | 3/3 | 20.0 ± 10.0 | 30.0 ± 10.0 |" in text
+    assert "| paper: DAL | | 52.8 | n/a |" in text and "Paper values from: a test." in text
+    rows = list(csv.DictReader(io.StringIO(collect.csv_table(summary, paper))))
+    assert [r["source"] for r in rows] == ["ours", "ours", "ours", "paper"]
+    assert float(rows[1]["rank1_mean"]) == pytest.approx(6.0) and rows[3]["mAP_mean"] == ""
+
+
+def test_finished_runs_are_skipped_only_with_the_same_flags(tmp_path):
+    run = tables.runs(tables.Request(table="1", dataset="prid", splits=(1,)))[0]
+    train_dir = os.path.join(tmp_path, run.name)
+    assert not is_finished(train_dir, list(run.flags))
+    fake_run(str(tmp_path), run, scores(50.0))
+    assert is_finished(train_dir, list(run.flags))
+    assert not is_finished(train_dir, [*run.flags, "--max_steps=10"])
+    os.remove(os.path.join(train_dir, "results.json"))  # interrupted before the end
+    assert not is_finished(train_dir, list(run.flags))
+
+
+def test_figure4_curves_keep_the_last_value_of_a_step_and_plot(tmp_path):
+    run = tables.runs(tables.Request(table="1", dataset="prid", splits=(1,)))[0]
+    train_dir = fake_run(str(tmp_path), run, scores(50.0),
+                         curve=[(10, 0.1, 0.5), (20, 0.2, 0.4), (20, 0.3, 0.6), (30, 0.5, 0.7)])
+    curves = collect.read_curves(train_dir)
+    np.testing.assert_array_equal(curves["merged_share"][0], [10, 20, 30])
+    np.testing.assert_allclose(curves["merged_share"][1], [0.1, 0.3, 0.5], atol=1e-6)
+    np.testing.assert_allclose(curves["true_match_share"][1], [0.5, 0.6, 0.7], atol=1e-6)
+    path = tmp_path / "fig.png"
+    collect.figure4({"DAL": [train_dir]}, str(path), "test")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
