@@ -107,9 +107,13 @@ class TrainConfig:
     deterministic: bool = False  # bitwise-reproducible ops (slower)
     objective: str = "dal"  # dal | supervised (the ID-supervised counterpart, Table 3)
     label_smoothing: float = 0.1  # supervised only
+    strategy: str = "default"  # default | mirrored | multiworker (tf.distribute)
+    mixed_precision: bool = False  # mixed_float16 backbone; anchors and losses stay float32
+    jit_compile: bool = False  # XLA-compile each replica's forward and backward pass
 
     def __post_init__(self):
         _check_choice("objective", self.objective, ("dal", "supervised"))
+        _check_choice("strategy", self.strategy, ("default", "mirrored", "multiworker"))
         if not 0 <= self.label_smoothing < 1:
             raise _error(f"--label_smoothing={self.label_smoothing} must be in [0, 1)")
         if self.batch_size < 2:

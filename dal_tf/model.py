@@ -82,6 +82,10 @@ class EmbeddingModel(keras.Model):
         self.weight_decay = weight_decay
         self.ema = WeightAverage(backbone.trainable_variables, ema_decay)
         self._kernels = regularized_kernels(backbone)
+        # Steps taken. Not the optimiser's iterations: with mixed precision, the loss-scale
+        # optimiser skips the update of a step whose gradients overflow, but the step still counts
+        # (for the frame order, the anchors, the warm-up and the EMA).
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
 
     def call(self, images, training=False):
         return self.backbone(images, training=training)
@@ -93,9 +97,53 @@ class EmbeddingModel(keras.Model):
     def decay_loss(self) -> tf.Tensor:
         return self.weight_decay * tf.add_n([tf.nn.l2_loss(k) for k in self._kernels])
 
-    def apply_step(self, tape: tf.GradientTape, total: tf.Tensor, variables: list):
-        self.optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
-        self.ema.update(self.optimizer.iterations, self.backbone.trainable_variables)
+    def trained_variables(self) -> list:
+        return self.backbone.trainable_variables
+
+    def train_step(self, data):
+        """One step on one device: replica_step then apply_step."""
+        return self.apply_step(*self.replica_step(data))
+
+    def replica_step(self, data) -> tuple[list, dict]:
+        """Per replica: the gradients of the global batch's loss, summed over replicas, and what
+        apply_step needs. Every replica ends with the same values."""
+        raise NotImplementedError
+
+    def apply_step(self, gradients: list, state: dict) -> dict:
+        """Once per step (cross-replica): the optimiser and EMA updates; returns the logs."""
+        self.optimizer.apply_gradients(zip(gradients, self.trained_variables()))
+        self.step.assign_add(1)
+        self.ema.update(self.step, self.backbone.trainable_variables)
+        return dict(state["logs"], learning_rate=self.optimizer.learning_rate)
+
+    def _gradients(self, tape: tf.GradientTape, total: tf.Tensor, replicas: int) -> list:
+        # Every replica computed the same global loss; all_gather's gradient sums the replicas'
+        # contributions, hence total / replicas here, and a sum across replicas below.
+        gradients = tape.gradient(total, self.trained_variables())
+        if replicas > 1:
+            gradients = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, gradients)
+        return gradients
+
+
+def replicas_in_sync() -> int:
+    context = tf.distribute.get_replica_context()
+    return context.num_replicas_in_sync if context is not None else 1
+
+
+def global_batch(value: tf.Tensor, replicas: int) -> tf.Tensor:
+    """The whole batch, in order, on every replica (the anchors see what one device would).
+
+    Each replica writes its rows into zeros at its offset and the copies are summed, which is
+    exact. (ReplicaContext.all_gather would do, but fails under MultiWorkerMirroredStrategy on
+    CPU.) Like all_gather's, the gradient reaching each replica's rows is the sum over replicas.
+    """
+    if replicas == 1:
+        return value
+    context = tf.distribute.get_replica_context()
+    local = tf.shape(value)[0]
+    rows = tf.cast(context.replica_id_in_sync_group, tf.int32) * local + tf.range(local)
+    shape = tf.concat([[local * replicas], tf.shape(value)[1:]], axis=0)
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, tf.scatter_nd(rows[:, None], value, shape))
 
 
 class DALModel(EmbeddingModel):
@@ -119,36 +167,33 @@ class DALModel(EmbeddingModel):
         ids = np.full(self.anchors.num_anchors, -1) if anchor_person_ids is None else anchor_person_ids
         self.anchor_person_ids = tf.constant(np.asarray(ids, np.int64))
 
-    def train_step(self, data):
+    def replica_step(self, data):
         images, cameras, indices = data
         anchors = self.anchors
+        replicas = replicas_in_sync()
+        cameras, indices = global_batch(cameras, replicas), global_batch(indices, replicas)
         rows = anchors.rows(cameras, indices)
-        step = self.optimizer.iterations
         with tf.GradientTape() as tape:
-            features = self.backbone(images, training=True)
+            features = tf.cast(global_batch(self.backbone(images, training=True), replicas), tf.float32)
             losses = association.association_losses(
                 features, rows, cameras, anchors.intra, anchors.cross, anchors.anchor_cameras,
                 anchors.num_cameras, self.association_config,
             )
             decay = self.decay_loss()
-            total = losses.loss + decay
-        self.apply_step(tape, total, self.backbone.trainable_variables)
+            total = self.optimizer.scale_loss((losses.loss + decay) / replicas)
+        logs = dict(loss=losses.loss, loss_intra=losses.loss_intra, loss_cross=losses.loss_cross, weight_decay=decay)
+        return self._gradients(tape, total, replicas), dict(features=features, rows=rows, logs=logs)
 
+    def apply_step(self, gradients, state):
+        logs = super().apply_step(gradients, state)
+        anchors, features, rows = self.anchors, state["features"], state["rows"]
         intra_values = association.updated_intra_anchors(features, rows, anchors.intra, self.association_config)
         anchors.intra.scatter_update(tf.IndexedSlices(intra_values, rows))
-        started = step >= self.warmup_steps
+        started = self.step >= self.warmup_steps
         cross = association.updated_cross_anchors(rows, anchors.intra, anchors.anchor_cameras, started)
         anchors.cross.scatter_update(tf.IndexedSlices(cross.values, rows))
         anchors.cross_partner.scatter_update(tf.IndexedSlices(cross.partner, rows))
-
-        return dict(
-            loss=losses.loss,
-            loss_intra=losses.loss_intra,
-            loss_cross=losses.loss_cross,
-            weight_decay=decay,
-            learning_rate=self.optimizer.learning_rate,
-            **self.association_monitor(),
-        )
+        return dict(logs, **self.association_monitor())
 
     def association_monitor(self) -> dict:
         """Fig. 4: share of anchors merged across cameras and share of merges that are true."""
@@ -195,16 +240,20 @@ class SupervisedModel(EmbeddingModel):
         self.camera_offsets = tf.constant(association.camera_offsets(tracklets_per_camera), tf.int32)
         self._kernels.append(self.classifier.kernel)
 
-    def train_step(self, data):
+    def trained_variables(self) -> list:
+        return self.backbone.trainable_variables + self.classifier.trainable_variables
+
+    def replica_step(self, data):
         images, cameras, indices = data
+        replicas = replicas_in_sync()
         labels = tf.gather(self.row_classes, association.anchor_rows(cameras, indices, self.camera_offsets))
+        labels = global_batch(labels, replicas)
         num_classes = self.classifier.units
         with tf.GradientTape() as tape:
-            logits = self.classifier(self.backbone(images, training=True))
+            logits = self.classifier(global_batch(self.backbone(images, training=True), replicas))
             loss = tf.reduce_mean(keras.losses.categorical_crossentropy(
-                tf.one_hot(labels, num_classes), logits, from_logits=True, label_smoothing=self.label_smoothing))
+                tf.one_hot(labels, num_classes), tf.cast(logits, tf.float32), from_logits=True,
+                label_smoothing=self.label_smoothing))
             decay = self.decay_loss()
-            total = loss + decay
-        variables = self.backbone.trainable_variables + self.classifier.trainable_variables
-        self.apply_step(tape, total, variables)
-        return dict(loss=loss, weight_decay=decay, learning_rate=self.optimizer.learning_rate)
+            total = self.optimizer.scale_loss((loss + decay) / replicas)
+        return self._gradients(tape, total, replicas), dict(logs=dict(loss=loss, weight_decay=decay))

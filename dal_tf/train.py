@@ -30,6 +30,11 @@ flags.DEFINE_boolean("deterministic", False, "Bitwise-reproducible TF ops (slowe
 flags.DEFINE_enum("objective", "dal", ["dal", "supervised"],
                   "dal | supervised: the ID-supervised counterpart (softmax on training person ids; Table 3).")
 flags.DEFINE_float("label_smoothing", 0.1, "Supervised objective: label smoothing (release: 0.1).")
+# Scale and speed.
+flags.DEFINE_enum("strategy", "default", ["default", "mirrored", "multiworker"],
+                  "tf.distribute: one device | all local GPUs | the cluster in TF_CONFIG. --batch_size is global.")
+flags.DEFINE_boolean("mixed_precision", False, "mixed_float16 backbone; anchors, distances and losses stay float32.")
+flags.DEFINE_boolean("jit_compile", False, "XLA-compile each replica's forward and backward pass.")
 # Association (defaults: the released code; the paper's choices in brackets).
 flags.DEFINE_string("distance", "squared", "squared | euclidean [paper].")
 flags.DEFINE_float("margin", 0.5, "Hinge margin [paper: 0.2].")
@@ -70,6 +75,7 @@ def config_from_flags():
         warmup_epochs=FLAGS.warmup_epochs, checkpoint_every=FLAGS.checkpoint_every, log_every=FLAGS.log_every,
         eval_batch_size=FLAGS.eval_batch_size, pooling=FLAGS.pooling, seed=FLAGS.seed,
         deterministic=FLAGS.deterministic, objective=FLAGS.objective, label_smoothing=FLAGS.label_smoothing,
+        strategy=FLAGS.strategy, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile,
     )
 
 

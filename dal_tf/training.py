@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -11,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dal_tf import association, backbones, evaluation, features, input_pipeline
+from dal_tf import association, backbones, distribution, evaluation, features, input_pipeline
 from dal_tf.config import TrainConfig
 from dal_tf.datasets import registry
 from dal_tf.datasets.base import ReidDataset, TrackletSet
@@ -21,7 +22,7 @@ from dal_tf.model import DALModel, EmbeddingModel, SupervisedModel
 
 # Settings that fix the shape of what a checkpoint holds or what its anchors mean: a rerun in the
 # same --train_dir must agree on them to resume.
-RESUME_KEYS = ("data", "model", "association", "batch_size", "seed", "objective")
+RESUME_KEYS = ("data", "model", "association", "batch_size", "seed", "objective", "mixed_precision")
 RUN_INFO = "run_info.json"
 
 
@@ -63,14 +64,25 @@ def person_classes(person_ids: np.ndarray) -> tuple[np.ndarray, int]:
     return classes.astype(np.int64), len(people)
 
 
-def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int) -> EmbeddingModel:
+def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int,
+                strategy: tf.distribute.Strategy | None = None) -> EmbeddingModel:
+    """The model and its optimiser, with their variables placed by `strategy` (default: one device)."""
+    strategy = strategy or tf.distribute.get_strategy()
     m = config.model
-    backbone = backbones.build_backbone(m.backbone, m.weights, m.image_height, m.image_width, m.alpha)
-    info = run_info(dataset, config)
-    model = model_for(config, backbone, info, steps_per_epoch(dataset.train.num_frames, config.batch_size),
-                      dataset.warmup_epochs, anchor_person_ids(dataset.train))
-    model.compile(optimizer=build_optimizer(config, dataset, max_steps))
-    model.optimizer.build(model.trainable_variables)
+    # Mixed precision: the backbone computes in float16; anchors, distances and losses stay float32.
+    keras.mixed_precision.set_global_policy("mixed_float16" if config.mixed_precision else "float32")
+    with strategy.scope():
+        backbone = backbones.build_backbone(m.backbone, m.weights, m.image_height, m.image_width, m.alpha)
+        if strategy.num_replicas_in_sync > 1:
+            backbone = distribution.with_synchronized_batchnorm(backbone)
+        info = run_info(dataset, config)
+        model = model_for(config, backbone, info, steps_per_epoch(dataset.train.num_frames, config.batch_size),
+                          dataset.warmup_epochs, anchor_person_ids(dataset.train))
+        optimizer = build_optimizer(config, dataset, max_steps)
+        if config.mixed_precision:
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        model.compile(optimizer=optimizer)
+        model.optimizer.build(model.trained_variables())
     return model
 
 
@@ -184,16 +196,25 @@ def run(config: TrainConfig, log=print) -> dict:
     dataset = registry.load(config.data)
     max_steps = resolve_max_steps(config, dataset)
     check_resumable(config, config.train_dir)
-    model = build_model(config, dataset, max_steps)
+    strategy = distribution.make_strategy(config.strategy)
+    if config.batch_size % strategy.num_replicas_in_sync:
+        raise UserInputError(f"--batch_size={config.batch_size} (the global batch) must divide evenly among "
+                             f"{strategy.num_replicas_in_sync} replicas")
+    chief = distribution.is_chief(strategy)
+    model = build_model(config, dataset, max_steps, strategy)
 
     checkpoint = checkpoint_for(model)
-    manager = tf.train.CheckpointManager(checkpoint, os.path.join(config.train_dir, "checkpoints"), max_to_keep=3)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        log(f"resumed from {manager.latest_checkpoint} at step {int(model.optimizer.iterations.numpy())}")
-    atomic_write_json(os.path.join(config.train_dir, "config.json"), config.to_dict())
-    atomic_write_json(os.path.join(config.train_dir, RUN_INFO), run_info(dataset, config))
-    start = int(model.optimizer.iterations.numpy())
+    # Saving is collective: the other workers of a cluster write to a scratch directory of their own.
+    directory = os.path.join(config.train_dir, "checkpoints" if chief else f".worker-{os.getpid()}")
+    manager = tf.train.CheckpointManager(checkpoint, directory, max_to_keep=3)
+    restore_from = tf.train.latest_checkpoint(os.path.join(config.train_dir, "checkpoints"))
+    if restore_from:
+        checkpoint.restore(restore_from).assert_existing_objects_matched()
+        log(f"resumed from {restore_from} at step {int(model.step.numpy())}")
+    if chief:
+        atomic_write_json(os.path.join(config.train_dir, "config.json"), config.to_dict())
+        atomic_write_json(os.path.join(config.train_dir, RUN_INFO), run_info(dataset, config))
+    start = int(model.step.numpy())
     describe(dataset, config, max_steps, model, log)
 
     if start == 0 and max_steps > 0 and isinstance(model, DALModel) and config.association.anchor_init == "mean":
@@ -201,18 +222,22 @@ def run(config: TrainConfig, log=print) -> dict:
         model.initialize_anchors_with_means(labelled_frames(dataset, config))
 
     if start < max_steps:
-        train_loop(model, dataset, config, manager, start, max_steps, log)
+        log_dir = os.path.join(config.train_dir, "logs") if chief else directory
+        train_loop(model, dataset, config, manager, start, max_steps, log, strategy, log_dir)
     elif manager.latest_checkpoint is None:  # --max_steps=0: the untrained network, for evaluate and export
         log(f"checkpoint at step 0: {manager.save(checkpoint_number=0)}")
 
-    step = int(model.optimizer.iterations.numpy())
+    step = int(model.step.numpy())
     with model.averaged_weights():
         scores = evaluation.evaluate(features.model_embedder(model, config.model, step), dataset,
                                      batch_size=config.eval_batch_size, pooling=config.pooling)
     log(evaluation.format_table({f"{config.data.dataset} split {config.data.split}, step {step}": scores}))
     results = dict(scores=scores, step=step, dataset=config.data.dataset, split=config.data.split,
                    protocol=dataset.protocol, pooling=config.pooling, weights="ema", config=config.to_dict())
-    atomic_write_json(os.path.join(config.train_dir, "results.json"), results)
+    if chief:
+        atomic_write_json(os.path.join(config.train_dir, "results.json"), results)
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
     return results
 
 
@@ -226,16 +251,17 @@ def describe(dataset: ReidDataset, config: TrainConfig, max_steps: int, model: E
         f"({steps_per_epoch(train.num_frames, config.batch_size)} steps per epoch), {objective}")
 
 
-def train_loop(model: EmbeddingModel, dataset: ReidDataset, config: TrainConfig, manager, start: int, max_steps: int, log):
+def train_loop(model: EmbeddingModel, dataset: ReidDataset, config: TrainConfig, manager, start: int, max_steps: int,
+               log, strategy: tf.distribute.Strategy, log_dir: str):
     m = config.model
     batches = input_pipeline.training_dataset(
         dataset.train, config.batch_size, m.image_height, m.image_width, m.backbone, config.seed, first_step=start,
         read=dataset.read_frame,
     ).take(max_steps - start)
-    train_step = tf.function(model.train_step)
-    writer = tf.summary.create_file_writer(os.path.join(config.train_dir, "logs"))
+    train_step = distribution.step_function(model, strategy, config.jit_compile)
+    writer = tf.summary.create_file_writer(log_dir)
     report = ProgressReport(start, max_steps, log)
-    for step, batch in enumerate(batches, start=start + 1):
+    for step, batch in enumerate(strategy.experimental_distribute_dataset(batches), start=start + 1):
         logs = train_step(batch)
         if step % config.log_every == 0 or step == max_steps:
             values = {name: float(value) for name, value in logs.items()}

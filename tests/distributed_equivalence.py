@@ -1,0 +1,95 @@
+"""Run as a script (a fresh process, so it can split the CPU into two logical devices): trains a
+small DAL model for a few steps on one device and under a tf.distribute strategy, or with mixed
+precision or XLA, from the same weights on the same batches, and prints the largest differences
+as JSON."""
+
+import json
+import sys
+
+import tensorflow as tf
+
+tf.config.set_logical_device_configuration(
+    tf.config.list_physical_devices("CPU")[0],
+    [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from dal_tf import distribution  # noqa: E402
+from dal_tf.config import AssociationConfig  # noqa: E402
+from dal_tf.model import DALModel  # noqa: E402
+
+STEPS = 5
+TRACKLETS = [4, 5]
+
+
+def backbone():
+    return keras.Sequential([
+        keras.Input((16, 8, 3)), keras.layers.Conv2D(8, 3, padding="same"), keras.layers.BatchNormalization(),
+        keras.layers.ReLU(), keras.layers.Conv2D(6, 3), keras.layers.GlobalAveragePooling2D(),
+    ])
+
+
+def batches():
+    rng = np.random.default_rng(0)
+    for _ in range(STEPS):
+        cameras = rng.integers(0, 2, size=8).astype(np.int32)
+        indices = np.array([rng.integers(0, TRACKLETS[c]) for c in cameras], np.int32)
+        yield rng.uniform(-1, 1, size=(8, 16, 8, 3)).astype(np.float32), cameras, indices
+
+
+def train(strategy, weights, mixed=False, jit=False):
+    keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
+    with strategy.scope():
+        net = backbone()
+        net.set_weights(weights)
+        if strategy.num_replicas_in_sync > 1:
+            net = distribution.with_synchronized_batchnorm(net)
+        model = DALModel(net, TRACKLETS, AssociationConfig(), warmup_steps=2)
+        optimizer = keras.optimizers.RMSprop(0.01, rho=0.9, momentum=0.9, epsilon=1.0, clipvalue=2.0)
+        if mixed:
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer, initial_scale=2.0 ** 8)
+        model.compile(optimizer=optimizer)
+        model.optimizer.build(model.trained_variables())
+    step = distribution.step_function(model, strategy, jit)
+    data = tf.data.Dataset.from_generator(batches, output_signature=(
+        tf.TensorSpec([8, 16, 8, 3]), tf.TensorSpec([8], tf.int32), tf.TensorSpec([8], tf.int32)))
+    losses = [float(step(batch)["loss"]) for batch in strategy.experimental_distribute_dataset(data)]
+    state = dict(intra=model.anchors.intra, cross=model.anchors.cross, partner=model.anchors.cross_partner)
+    state.update({f"weight{i}": v for i, v in enumerate(model.backbone.weights)})
+    state.update({f"ema{i}": v for i, v in enumerate(model.ema.shadows)})
+    return losses, {name: np.asarray(tf.convert_to_tensor(v)) for name, v in state.items()}, model
+
+
+def largest_differences(a, b):
+    (losses_a, state_a), (losses_b, state_b) = a, b
+    return dict(loss=float(np.max(np.abs(np.array(losses_a) - losses_b))),
+                state=float(max(np.max(np.abs(state_a[k].astype(np.float64) - state_b[k])) for k in state_a)),
+                merged=int(np.sum(state_a["partner"] >= 0)))
+
+
+def main(mode):
+    keras.utils.set_random_seed(0)
+    weights = backbone().get_weights()
+    one_device = tf.distribute.OneDeviceStrategy("/cpu:0")
+    losses, state, _ = train(one_device, weights)
+    if mode == "mirrored":
+        mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        other_losses, other_state, model = train(mirrored, weights)
+        result = largest_differences((losses, state), (other_losses, other_state))
+        # A checkpoint written under the strategy restores on one device.
+        path = tf.train.Checkpoint(model=model, anchors=model.anchors).save("/tmp/dal_tf_mirrored_ckpt")
+        with one_device.scope():
+            restored = DALModel(backbone(), TRACKLETS, AssociationConfig(), warmup_steps=2)
+        tf.train.Checkpoint(model=restored, anchors=restored.anchors).restore(path).expect_partial()
+        result["restored"] = float(np.max(np.abs(restored.anchors.intra.numpy() - other_state["intra"])))
+        result["replicas"] = mirrored.num_replicas_in_sync
+    elif mode == "mixed":
+        result = largest_differences((losses, state), train(one_device, weights, mixed=True)[:2])
+    else:
+        result = largest_differences((losses, state), train(one_device, weights, jit=True)[:2])
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
