@@ -36,12 +36,27 @@ def rowwise_distance(a: tf.Tensor, b: tf.Tensor, distance: str) -> tf.Tensor:
     return _finish_distance(squared, distance)
 
 
-def pairwise_distance(a: tf.Tensor, b: tf.Tensor, distance: str) -> tf.Tensor:
-    """All distances between rows of a and rows of b, [B, D] x [N, D] -> [B, N]."""
+class TableNorms(NamedTuple):
+    """Per-row factors that stand for l2_normalize(table) without an [N, D] copy of it."""
+
+    inverse: tf.Tensor  # [N] 1 / max(|t|, sqrt(eps)): l2_normalize(t) = t * inverse
+    squared: tf.Tensor  # [N] |l2_normalize(t)|^2: 1, or 0 for a zero (never visited) anchor
+
+
+def table_norms(table: tf.Tensor) -> TableNorms:
+    squared = tf.reduce_sum(tf.square(table), axis=-1)
+    inverse = tf.math.rsqrt(tf.maximum(squared, L2_EPSILON))
+    return TableNorms(inverse, squared * tf.square(inverse))
+
+
+def distances_to_normalized_table(a: tf.Tensor, table: tf.Tensor, norms: TableNorms, distance: str) -> tf.Tensor:
+    """All distances between rows of a and the rows of l2_normalize(table), [B, D] x [N, D] -> [B, N],
+    computed from the raw table: with N anchors in the hundreds of thousands, a normalised copy is the largest cost in
+    memory (bench_anchor_scaling.py)."""
     squared = (
         tf.reduce_sum(tf.square(a), axis=-1, keepdims=True)
-        + tf.reduce_sum(tf.square(b), axis=-1)[tf.newaxis, :]
-        - 2.0 * tf.matmul(a, b, transpose_b=True)
+        + norms.squared[tf.newaxis, :]
+        - 2.0 * tf.matmul(a, table, transpose_b=True) * norms.inverse[tf.newaxis, :]
     )
     return _finish_distance(tf.maximum(squared, 0.0), distance)
 
@@ -87,14 +102,12 @@ def association_losses(
     cameras: [B] camera ids; tables: [N, D] anchors before this batch's update.
     """
     f = l2_normalize(features)
-    intra_n = l2_normalize(intra_table)
-    cross_n = l2_normalize(cross_table)
-
-    positive_intra = rowwise_distance(f, tf.gather(intra_n, rows), config.distance)
-    positive_cross = rowwise_distance(f, tf.gather(cross_n, rows), config.distance)
+    positive_intra = rowwise_distance(f, l2_normalize(tf.gather(intra_table, rows)), config.distance)
+    positive_cross = rowwise_distance(f, l2_normalize(tf.gather(cross_table, rows)), config.distance)
 
     same_camera = tf.equal(cameras[:, tf.newaxis], anchor_cameras[tf.newaxis, :])
-    rank1_row, rank1_distance = nearest_row(pairwise_distance(f, intra_n, config.distance), same_camera)
+    distances = distances_to_normalized_table(f, intra_table, table_norms(intra_table), config.distance)
+    rank1_row, rank1_distance = nearest_row(distances, same_camera)
     rank1_is_own = tf.equal(rank1_row, rows)
 
     # When the rank-1 is the frame's own tracklet there is no violating negative; the release
@@ -152,17 +165,18 @@ def updated_cross_anchors(
     mean of the two normalised anchors; otherwise it is the row's own normalised intra anchor.
     Cross anchors are only ever read normalised, so the mean needs no renormalisation here.
     """
-    table_n = l2_normalize(new_intra_table)
-    own = tf.gather(table_n, rows)
+    norms = table_norms(new_intra_table)
+    own = l2_normalize(tf.gather(new_intra_table, rows))
     own_camera = tf.gather(anchor_cameras, rows)
 
     other_camera = tf.not_equal(own_camera[:, tf.newaxis], anchor_cameras[tf.newaxis, :])
     # Squared and Euclidean distances rank alike, so the cycle needs only the squared one.
-    partner, _ = nearest_row(pairwise_distance(own, table_n, "squared"), other_camera)
-    partner_anchor = tf.gather(table_n, partner)
+    partner, _ = nearest_row(distances_to_normalized_table(own, new_intra_table, norms, "squared"), other_camera)
+    partner_anchor = l2_normalize(tf.gather(new_intra_table, partner))
 
     back_in_own_camera = tf.equal(own_camera[:, tf.newaxis], anchor_cameras[tf.newaxis, :])
-    returned, _ = nearest_row(pairwise_distance(partner_anchor, table_n, "squared"), back_in_own_camera)
+    returned, _ = nearest_row(distances_to_normalized_table(partner_anchor, new_intra_table, norms, "squared"),
+                              back_in_own_camera)
 
     # A never-visited (zero) partner is no association; the release "merges" with it, which
     # leaves the normalised cross anchor unchanged, so skipping it changes no anchor in use.

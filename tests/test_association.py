@@ -219,3 +219,19 @@ def test_hand_computed_losses():
     np.testing.assert_allclose([out.loss_intra.numpy(), out.loss_cross.numpy(), out.loss.numpy()], [1.5, 1.5, 3.0],
                                atol=1e-6)
     assert out.rank1_is_own.numpy().tolist() == [True, False]
+
+
+@pytest.mark.parametrize("distance", ["squared", "euclidean"])
+def test_distances_to_the_normalised_table_without_normalising_it(distance):
+    rng = np.random.default_rng(5)
+    queries = np_l2(rng.normal(size=(4, 6)))
+    table = rng.normal(size=(7, 6)) * rng.uniform(0.1, 10, size=(7, 1))
+    table[2] = 0.0  # a never-visited anchor stays zero when normalised
+    normalized = table / np.sqrt(np.maximum((table ** 2).sum(1, keepdims=True), association.L2_EPSILON))
+    expected = ((queries[:, None, :] - normalized[None, :, :]) ** 2).sum(-1)
+    if distance == "euclidean":
+        expected = np.sqrt(expected)
+    table_tf = tf.constant(table, tf.float32)
+    got = association.distances_to_normalized_table(tf.constant(queries, tf.float32), table_tf,
+                                                    association.table_norms(table_tf), distance)
+    np.testing.assert_allclose(got.numpy(), expected, atol=1e-5)

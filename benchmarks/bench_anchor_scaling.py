@@ -1,0 +1,107 @@
+"""The association step alone (ranking, L_I / L_C, intra update, cyclic ranking, cross update)
+against the number of tracklets: time per step and peak memory, D=1024, batch 64, 6 cameras.
+
+    python benchmarks/bench_anchor_scaling.py [--sizes 1000,10000,100000,1000000] [--steps 5]
+
+Each size runs in a fresh process so that its peak resident memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+DIM = 1024
+BATCH = 64
+CAMERAS = 6
+MEMORY_LIMIT_GIB = 24
+
+
+def measure(num_tracklets: int, steps: int) -> dict:
+    import numpy as np
+    import tensorflow as tf
+
+    from dal_tf import association
+    from dal_tf.config import AssociationConfig
+
+    per_camera = [num_tracklets // CAMERAS + (c < num_tracklets % CAMERAS) for c in range(CAMERAS)]
+    offsets = association.camera_offsets(per_camera)
+    anchor_cameras = tf.constant(np.repeat(np.arange(CAMERAS), per_camera), tf.int32)
+    rng = np.random.default_rng(0)
+    intra = tf.Variable(tf.random.normal([num_tracklets, DIM], seed=1))
+    cross = tf.Variable(tf.identity(intra))
+    partner = tf.Variable(tf.fill([num_tracklets], tf.constant(-1, tf.int32)))
+    config = AssociationConfig()
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    @tf.function
+    def step(features, cameras, rows):
+        losses = association.association_losses(features, rows, cameras, intra, cross, anchor_cameras, CAMERAS,
+                                                config)
+        intra.scatter_update(tf.IndexedSlices(association.updated_intra_anchors(features, rows, intra, config), rows))
+        update = association.updated_cross_anchors(rows, intra, anchor_cameras, True)
+        cross.scatter_update(tf.IndexedSlices(update.values, rows))
+        partner.scatter_update(tf.IndexedSlices(update.partner, rows))
+        return losses.loss
+
+    def batch():
+        cameras = rng.integers(0, CAMERAS, BATCH).astype(np.int32)
+        rows = np.array([offsets[c] + rng.integers(0, per_camera[c]) for c in cameras], np.int32)
+        return tf.constant(rng.normal(size=(BATCH, DIM)).astype(np.float32)), tf.constant(cameras), tf.constant(rows)
+
+    step(*batch()).numpy()  # trace and warm up
+    times = []
+    for _ in range(steps):
+        data = batch()
+        began = time.perf_counter()
+        step(*data).numpy()
+        times.append(time.perf_counter() - began)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return dict(tracklets=num_tracklets, seconds_per_step=float(np.median(times)),
+                peak_gib=peak / 2**20, tables_gib=2 * num_tracklets * DIM * 4 / 2**30,
+                baseline_gib=baseline / 2**20)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.steps)))
+        return
+    rows = []
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    for size in (int(s) for s in args.sizes.split(",")):
+        out = subprocess.run([sys.executable, __file__, f"--one={size}", f"--steps={args.steps}"],
+                             capture_output=True, text=True, env=env)
+        if out.returncode != 0:
+            print(f"{size} tracklets: failed ({out.stderr.strip().splitlines()[-1]})")
+            continue
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        r = rows[-1]
+        print(f"{r['tracklets']:>9,} tracklets: {1000 * r['seconds_per_step']:9.1f} ms/step, peak {r['peak_gib']:6.2f} GiB "
+              f"(anchor tables {r['tables_gib']:.2f} GiB)", flush=True)
+    for small, large in zip(rows, rows[1:]):
+        growth = large["seconds_per_step"] / small["seconds_per_step"]
+        factor = large["tracklets"] / small["tracklets"]
+        print(f"{small['tracklets']:,} -> {large['tracklets']:,} tracklets (x{factor:.0f}): time x{growth:.1f}"
+              f" ({'no worse than' if growth <= factor * 1.1 else 'WORSE than'} linear)")
+    if len(rows) >= 2:
+        a, b = rows[-2], rows[-1]
+        per_tracklet = (b["peak_gib"] - a["peak_gib"]) / (b["tracklets"] - a["tracklets"])
+        fits = int((MEMORY_LIMIT_GIB - a["peak_gib"]) / per_tracklet + a["tracklets"])
+        print(f"peak memory grows {per_tracklet * 2**30 / 1024:.1f} KiB per tracklet: about {fits:,} tracklets fit in "
+              f"{MEMORY_LIMIT_GIB} GiB")
+
+
+if __name__ == "__main__":
+    main()
