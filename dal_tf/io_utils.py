@@ -16,6 +16,7 @@ def atomic_write_text(path: str, text: str):
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide results from other users
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
