@@ -89,7 +89,8 @@ def read_curves(train_dir: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
     points: dict[str, dict[int, float]] = {tag: {} for tag in CURVES}
     for path in sorted(glob.glob(os.path.join(train_dir, "logs", "events.out.tfevents.*"))):
-        for event in tf.compat.v1.train.summary_iterator(path):
+        for record in tf.data.TFRecordDataset(path):
+            event = tf.compat.v1.Event.FromString(record.numpy())
             for value in event.summary.value:
                 if value.tag in points:
                     points[value.tag][int(event.step)] = float(tf.make_ndarray(value.tensor))
