@@ -1,5 +1,6 @@
 """The association step alone (ranking, L_I / L_C, intra update, cyclic ranking, cross update)
 against the number of tracklets: time per step and peak memory, D=1024, batch 64, 6 cameras.
+The peak is the process's resident high-water mark during the timed steps (reset after setup).
 
     python benchmarks/bench_anchor_scaling.py [--sizes 1000,10000,100000,1000000] [--steps 5]
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -39,7 +39,6 @@ def measure(num_tracklets: int, steps: int) -> dict:
     cross = tf.Variable(tf.identity(intra))
     partner = tf.Variable(tf.fill([num_tracklets], tf.constant(-1, tf.int32)))
     config = AssociationConfig()
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     @tf.function
     def step(features, cameras, rows):
@@ -57,16 +56,29 @@ def measure(num_tracklets: int, steps: int) -> dict:
         return tf.constant(rng.normal(size=(BATCH, DIM)).astype(np.float32)), tf.constant(cameras), tf.constant(rows)
 
     step(*batch()).numpy()  # trace and warm up
+    setup_gib = peak_resident_gib()
+    reset_peak_resident()  # from here on the peak is the training steps' own
     times = []
     for _ in range(steps):
         data = batch()
         began = time.perf_counter()
         step(*data).numpy()
         times.append(time.perf_counter() - began)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return dict(tracklets=num_tracklets, seconds_per_step=float(np.median(times)),
-                peak_gib=peak / 2**20, tables_gib=2 * num_tracklets * DIM * 4 / 2**30,
-                baseline_gib=baseline / 2**20)
+    return dict(tracklets=num_tracklets, seconds_per_step=float(np.median(times)), peak_gib=peak_resident_gib(),
+                tables_gib=2 * num_tracklets * DIM * 4 / 2**30, setup_peak_gib=setup_gib)
+
+
+def reset_peak_resident():
+    with open("/proc/self/clear_refs", "w") as handle:  # Linux: "5" resets VmHWM
+        handle.write("5")
+
+
+def peak_resident_gib() -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main():
@@ -88,8 +100,9 @@ def main():
             continue
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = rows[-1]
-        print(f"{r['tracklets']:>9,} tracklets: {1000 * r['seconds_per_step']:9.1f} ms/step, peak {r['peak_gib']:6.2f} GiB "
-              f"(anchor tables {r['tables_gib']:.2f} GiB)", flush=True)
+        print(f"{r['tracklets']:>9,} tracklets: {1000 * r['seconds_per_step']:9.1f} ms/step, peak during the steps "
+              f"{r['peak_gib']:6.2f} GiB (anchor tables {r['tables_gib']:.2f} GiB; setting up peaked at "
+              f"{r['setup_peak_gib']:.2f} GiB)", flush=True)
     for small, large in zip(rows, rows[1:]):
         growth = large["seconds_per_step"] / small["seconds_per_step"]
         factor = large["tracklets"] / small["tracklets"]
