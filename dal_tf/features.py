@@ -69,7 +69,6 @@ class FrameEmbedder:
 
     embed: Callable[[tf.Tensor], tf.Tensor]
     batches: Callable[[list[str], int, Callable], tf.data.Dataset]
-    model: ModelConfig
     step: int
 
 
@@ -81,7 +80,7 @@ def model_embedder(network: Callable, model: ModelConfig, step: int) -> FrameEmb
                                              read)
 
     embed = tf.function(lambda images: network(images, training=False), reduce_retracing=True)
-    return FrameEmbedder(embed, batches, model, step)
+    return FrameEmbedder(embed, batches, step)
 
 
 def saved_model_embedder(path: str, flag: str = "--saved_model") -> tuple[FrameEmbedder, dict]:
@@ -103,10 +102,8 @@ def saved_model_embedder(path: str, flag: str = "--saved_model") -> tuple[FrameE
     def batches(paths, batch_size, read):
         return input_pipeline.uint8_frames_dataset(paths, batch_size, height, width, read)
 
-    model = ModelConfig(backbone=metadata["backbone"], weights="none", alpha=metadata["alpha"],
-                        image_height=height, image_width=width)
-    return FrameEmbedder(lambda images: embed_frames(images=images)["embeddings"], batches, model,
-                         metadata["step"]), metadata
+    embedder = FrameEmbedder(lambda images: embed_frames(images=images)["embeddings"], batches, metadata["step"])
+    return embedder, metadata
 
 
 def tracklet_features(embedder: FrameEmbedder, tracklets: TrackletSet, *, batch_size: int = 64,

@@ -64,9 +64,10 @@ def person_classes(person_ids: np.ndarray) -> tuple[np.ndarray, int]:
     return classes.astype(np.int64), len(people)
 
 
-def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int,
+def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int, info: dict,
                 strategy: tf.distribute.Strategy | None = None) -> EmbeddingModel:
-    """The model and its optimiser, with their variables placed by `strategy` (default: one device)."""
+    """The model (sized by run_info) and its optimiser, with their variables placed by `strategy`
+    (default: one device)."""
     strategy = strategy or tf.distribute.get_strategy()
     m = config.model
     # Mixed precision: the backbone computes in float16; anchors, distances and losses stay float32.
@@ -75,7 +76,6 @@ def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int,
         backbone = backbones.build_backbone(m.backbone, m.weights, m.image_height, m.image_width, m.alpha)
         if strategy.num_replicas_in_sync > 1:
             backbone = distribution.with_synchronized_batchnorm(backbone)
-        info = run_info(dataset, config)
         model = model_for(config, backbone, info, steps_per_epoch(dataset.train.num_frames, config.batch_size),
                           dataset.warmup_epochs, anchor_person_ids(dataset.train))
         optimizer = build_optimizer(config, dataset, max_steps)
@@ -201,7 +201,8 @@ def run(config: TrainConfig, log=print) -> dict:
         raise UserInputError(f"--batch_size={config.batch_size} (the global batch) must divide evenly among "
                              f"{strategy.num_replicas_in_sync} replicas")
     chief = distribution.is_chief(strategy)
-    model = build_model(config, dataset, max_steps, strategy)
+    info = run_info(dataset, config)
+    model = build_model(config, dataset, max_steps, info, strategy)
 
     checkpoint = checkpoint_for(model)
     # Saving is collective: the other workers of a cluster write to a scratch directory of their own.
@@ -213,7 +214,7 @@ def run(config: TrainConfig, log=print) -> dict:
         log(f"resumed from {restore_from} at step {int(model.step.numpy())}")
     if chief:
         atomic_write_json(os.path.join(config.train_dir, "config.json"), config.to_dict())
-        atomic_write_json(os.path.join(config.train_dir, RUN_INFO), run_info(dataset, config))
+        atomic_write_json(os.path.join(config.train_dir, RUN_INFO), info)
     start = int(model.step.numpy())
     describe(dataset, config, max_steps, model, log)
 

@@ -14,7 +14,6 @@ import tensorflow as tf
 
 from conftest import MOBILENET_WEIGHTS, run_module, tiny_train_flags
 from dal_tf import evaluation, features, input_pipeline
-from dal_tf.config import ModelConfig
 from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
 from dal_tf.datasets.synthetic import SyntheticSpec, generate
 from dal_tf.errors import UserInputError
@@ -39,7 +38,7 @@ class ProjectionEmbedder:
         return features.FrameEmbedder(
             self.embed,
             lambda paths, batch, read: input_pipeline.uint8_frames_dataset(paths, batch, self.height, self.width, read),
-            ModelConfig(), step=0)
+            step=0)
 
     def reference(self, tracklets):
         """Every frame at once: l2-normalise, max over the tracklet, l2-normalise."""
