@@ -35,8 +35,13 @@ def measure(num_tracklets: int, steps: int) -> dict:
     offsets = association.camera_offsets(per_camera)
     anchor_cameras = tf.constant(np.repeat(np.arange(CAMERAS), per_camera), tf.int32)
     rng = np.random.default_rng(0)
-    intra = tf.Variable(tf.random.normal([num_tracklets, DIM], seed=1))
-    cross = tf.Variable(tf.identity(intra))
+    # Zero tables filled block by block, as training fills them: a table-sized temporary would stay
+    # in the process's allocator and hide the steps' own memory.
+    intra, cross = tf.Variable(tf.zeros([num_tracklets, DIM])), tf.Variable(tf.zeros([num_tracklets, DIM]))
+    for seed, table in enumerate((intra, cross)):
+        for start in range(0, num_tracklets, association.TABLE_BLOCK_ROWS):
+            rows = tf.range(start, min(start + association.TABLE_BLOCK_ROWS, num_tracklets))
+            table.scatter_update(tf.IndexedSlices(tf.random.stateless_normal([len(rows), DIM], [seed, start]), rows))
     partner = tf.Variable(tf.fill([num_tracklets], tf.constant(-1, tf.int32)))
     config = AssociationConfig()
 
@@ -56,16 +61,18 @@ def measure(num_tracklets: int, steps: int) -> dict:
         return tf.constant(rng.normal(size=(BATCH, DIM)).astype(np.float32)), tf.constant(cameras), tf.constant(rows)
 
     step(*batch()).numpy()  # trace and warm up
-    setup_gib = peak_resident_gib()
+    setup_gib = resident_gib("VmHWM")
     reset_peak_resident()  # from here on the peak is the training steps' own
+    before_steps_gib = resident_gib("VmRSS")
     times = []
     for _ in range(steps):
         data = batch()
         began = time.perf_counter()
         step(*data).numpy()
         times.append(time.perf_counter() - began)
-    return dict(tracklets=num_tracklets, seconds_per_step=float(np.median(times)), peak_gib=peak_resident_gib(),
-                tables_gib=2 * num_tracklets * DIM * 4 / 2**30, setup_peak_gib=setup_gib)
+    return dict(tracklets=num_tracklets, seconds_per_step=float(np.median(times)), peak_gib=resident_gib("VmHWM"),
+                before_steps_gib=before_steps_gib, tables_gib=2 * num_tracklets * DIM * 4 / 2**30,
+                setup_peak_gib=setup_gib)
 
 
 def reset_peak_resident():
@@ -73,12 +80,13 @@ def reset_peak_resident():
         handle.write("5")
 
 
-def peak_resident_gib() -> float:
+def resident_gib(field: str) -> float:
+    """VmHWM (peak) or VmRSS (now) of this process."""
     with open("/proc/self/status") as handle:
         for line in handle:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 2**20  # kB
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def main():
@@ -101,8 +109,9 @@ def main():
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = rows[-1]
         print(f"{r['tracklets']:>9,} tracklets: {1000 * r['seconds_per_step']:9.1f} ms/step, peak during the steps "
-              f"{r['peak_gib']:6.2f} GiB (anchor tables {r['tables_gib']:.2f} GiB; setting up peaked at "
-              f"{r['setup_peak_gib']:.2f} GiB)", flush=True)
+              f"{r['peak_gib']:6.2f} GiB = {r['before_steps_gib']:.2f} resident before them + "
+              f"{r['peak_gib'] - r['before_steps_gib']:.2f} (anchor tables {r['tables_gib']:.2f} GiB; setting up "
+              f"peaked at {r['setup_peak_gib']:.2f} GiB)", flush=True)
     for small, large in zip(rows, rows[1:]):
         growth = large["seconds_per_step"] / small["seconds_per_step"]
         factor = large["tracklets"] / small["tracklets"]

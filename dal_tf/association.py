@@ -36,29 +36,9 @@ def rowwise_distance(a: tf.Tensor, b: tf.Tensor, distance: str) -> tf.Tensor:
     return _finish_distance(squared, distance)
 
 
-class TableNorms(NamedTuple):
-    """Per-row factors that stand for l2_normalize(table) without an [N, D] copy of it."""
-
-    inverse: tf.Tensor  # [N] 1 / max(|t|, sqrt(eps)): l2_normalize(t) = t * inverse
-    squared: tf.Tensor  # [N] |l2_normalize(t)|^2: 1, or 0 for a zero (never visited) anchor
-
-
-def table_norms(table: tf.Tensor) -> TableNorms:
-    squared = tf.reduce_sum(tf.square(table), axis=-1)
-    inverse = tf.math.rsqrt(tf.maximum(squared, L2_EPSILON))
-    return TableNorms(inverse, squared * tf.square(inverse))
-
-
-def distances_to_normalized_table(a: tf.Tensor, table: tf.Tensor, norms: TableNorms, distance: str) -> tf.Tensor:
-    """All distances between rows of a and the rows of l2_normalize(table), [B, D] x [N, D] -> [B, N],
-    computed from the raw table: with N anchors in the hundreds of thousands, a normalised copy is the largest cost in
-    memory (bench_anchor_scaling.py)."""
-    squared = (
-        tf.reduce_sum(tf.square(a), axis=-1, keepdims=True)
-        + norms.squared[tf.newaxis, :]
-        - 2.0 * tf.matmul(a, table, transpose_b=True) * norms.inverse[tf.newaxis, :]
-    )
-    return _finish_distance(tf.maximum(squared, 0.0), distance)
+# Rows of the anchor table ranked at a time (64 MiB at D = 1024): memory beyond the tables stays
+# O(block) however many tracklets there are (benchmarks/bench_anchor_scaling.py).
+TABLE_BLOCK_ROWS = 16384
 
 
 def _finish_distance(squared: tf.Tensor, distance: str) -> tf.Tensor:
@@ -69,14 +49,45 @@ def _finish_distance(squared: tf.Tensor, distance: str) -> tf.Tensor:
     raise ValueError(f"unknown distance {distance!r}")
 
 
-def nearest_row(dist: tf.Tensor, allowed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """Rank-1 column among the allowed ones per row of dist: (index, distance).
+def nearest_table_row(queries: tf.Tensor, table: tf.Tensor, allowed) -> tf.Tensor:
+    """Per row of queries [B, D], the row of l2_normalize(table) [N, D] nearest to it among the
+    allowed ones, [B] int32, ranked by squared distance (which ranks like the Euclidean one); ties
+    go to the lowest row, as tf.nn.top_k in the release.
 
-    Ties go to the lowest index, as tf.nn.top_k in the release.
+    allowed(rows) gives the [B, len(rows)] mask for a block of table rows. The table is read
+    at most TABLE_BLOCK_ROWS rows at a time with gathers: a dense read of a tf.Variable that has been
+    scatter-updated copies all of it, and a gradient through an [N, D] product would keep it alive.
+    No gradient flows here; callers recompute the distance to the chosen row.
     """
-    masked = tf.where(allowed, dist, tf.constant(float("inf"), dist.dtype))
-    neg_top, index = tf.math.top_k(-masked, k=1, sorted=False)
-    return index[:, 0], -neg_top[:, 0]
+    queries = tf.stop_gradient(queries)
+    num_rows = int(table.shape[0])
+    num_blocks = -(-num_rows // TABLE_BLOCK_ROWS)
+    block_rows = -(-num_rows // num_blocks)  # equal blocks: the overlap is under num_blocks rows
+    query_norms = tf.reduce_sum(tf.square(queries), axis=-1, keepdims=True)
+    inf = tf.constant(float("inf"), queries.dtype)
+
+    def ranked_block(block, best_distance, best_row):
+        # The last block ends at the table's end and may overlap the one before it: every block has
+        # the same static size (XLA), and a row seen twice cannot win twice.
+        start = tf.minimum(block * block_rows, num_rows - block_rows)
+        rows = start + tf.range(block_rows)
+        anchors = tf.gather(table, rows)
+        squared_norms = tf.reduce_sum(tf.square(anchors), axis=-1)
+        inverse = tf.math.rsqrt(tf.maximum(squared_norms, L2_EPSILON))  # l2_normalize(a) = a * inverse
+        distances = (query_norms + (squared_norms * tf.square(inverse))[tf.newaxis, :]
+                     - 2.0 * tf.matmul(queries, anchors, transpose_b=True) * inverse[tf.newaxis, :])
+        neg_top, index = tf.math.top_k(-tf.where(allowed(rows), distances, inf), k=1, sorted=False)
+        closer = -neg_top[:, 0] < best_distance  # strict: an earlier block keeps a tie
+        return (block + 1, tf.where(closer, -neg_top[:, 0], best_distance),
+                tf.where(closer, tf.gather(rows, index[:, 0]), best_row))
+
+    batch = tf.shape(queries)[0]
+    _, _, best_row = tf.while_loop(
+        lambda block, *_: block < num_blocks, ranked_block,
+        (tf.constant(0), tf.fill([batch], inf), tf.zeros([batch], tf.int32)),
+        parallel_iterations=1,  # one block's temporaries alive at a time
+    )
+    return best_row
 
 
 class RankingLosses(NamedTuple):
@@ -105,9 +116,9 @@ def association_losses(
     positive_intra = rowwise_distance(f, l2_normalize(tf.gather(intra_table, rows)), config.distance)
     positive_cross = rowwise_distance(f, l2_normalize(tf.gather(cross_table, rows)), config.distance)
 
-    same_camera = tf.equal(cameras[:, tf.newaxis], anchor_cameras[tf.newaxis, :])
-    distances = distances_to_normalized_table(f, intra_table, table_norms(intra_table), config.distance)
-    rank1_row, rank1_distance = nearest_row(distances, same_camera)
+    rank1_row = nearest_table_row(
+        f, intra_table, lambda block: tf.equal(cameras[:, tf.newaxis], tf.gather(anchor_cameras, block)[tf.newaxis, :]))
+    rank1_distance = rowwise_distance(f, l2_normalize(tf.gather(intra_table, rank1_row)), config.distance)
     rank1_is_own = tf.equal(rank1_row, rows)
 
     # When the rank-1 is the frame's own tracklet there is no violating negative; the release
@@ -165,24 +176,23 @@ def updated_cross_anchors(
     mean of the two normalised anchors; otherwise it is the row's own normalised intra anchor.
     Cross anchors are only ever read normalised, so the mean needs no renormalisation here.
     """
-    norms = table_norms(new_intra_table)
     own = l2_normalize(tf.gather(new_intra_table, rows))
     own_camera = tf.gather(anchor_cameras, rows)
 
-    other_camera = tf.not_equal(own_camera[:, tf.newaxis], anchor_cameras[tf.newaxis, :])
-    # Squared and Euclidean distances rank alike, so the cycle needs only the squared one.
-    partner, _ = nearest_row(distances_to_normalized_table(own, new_intra_table, norms, "squared"), other_camera)
-    partner_anchor = l2_normalize(tf.gather(new_intra_table, partner))
+    def other_camera(block):
+        return tf.not_equal(own_camera[:, tf.newaxis], tf.gather(anchor_cameras, block)[tf.newaxis, :])
 
-    back_in_own_camera = tf.equal(own_camera[:, tf.newaxis], anchor_cameras[tf.newaxis, :])
-    returned, _ = nearest_row(distances_to_normalized_table(partner_anchor, new_intra_table, norms, "squared"),
-                              back_in_own_camera)
+    partner = nearest_table_row(own, new_intra_table, other_camera)
+    partner_anchor = l2_normalize(tf.gather(new_intra_table, partner))
+    returned = nearest_table_row(partner_anchor, new_intra_table,
+                                 lambda block: tf.logical_not(other_camera(block)))
 
     # A never-visited (zero) partner is no association; the release "merges" with it, which
     # leaves the normalised cross anchor unchanged, so skipping it changes no anchor in use.
     partner_visited = tf.reduce_any(tf.not_equal(tf.gather(new_intra_table, partner), 0.0), axis=1)
     consistent = tf.logical_and(tf.equal(returned, rows), partner_visited)
-    consistent = tf.logical_and(consistent, tf.reduce_any(other_camera, axis=1))
+    # With a single camera nothing is allowed and the "partner" is a row of the own camera.
+    consistent = tf.logical_and(consistent, tf.not_equal(tf.gather(anchor_cameras, partner), own_camera))
     consistent = tf.logical_and(consistent, tf.cast(association_started, tf.bool))
     values = tf.where(consistent[:, tf.newaxis], (own + partner_anchor) / 2.0, own)
     return CrossUpdate(values, tf.where(consistent, partner, -tf.ones_like(partner)))

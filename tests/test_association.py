@@ -164,7 +164,9 @@ def test_two_cameras_match_numpy(name, started):
 
 
 @pytest.mark.parametrize("name", ["released", "paper", "normalized"])
-def test_six_cameras_repeat_and_absent_camera_match_numpy(name):
+@pytest.mark.parametrize("block_rows", [5, association.TABLE_BLOCK_ROWS])
+def test_six_cameras_repeat_and_absent_camera_match_numpy(monkeypatch, name, block_rows):
+    monkeypatch.setattr(association, "TABLE_BLOCK_ROWS", block_rows)  # 46 rows: ranked in blocks, or at once
     rng = np.random.default_rng(1)
     case = make_case(rng, [9, 7, 11, 5, 8, 6], batch=32, repeat_tracklet=True, absent_camera=3)
     ref = assert_steps_match(case, True, CONFIGS[name])
@@ -221,17 +223,53 @@ def test_hand_computed_losses():
     assert out.rank1_is_own.numpy().tolist() == [True, False]
 
 
-@pytest.mark.parametrize("distance", ["squared", "euclidean"])
-def test_distances_to_the_normalised_table_without_normalising_it(distance):
+@pytest.mark.parametrize("block_rows", [3, 4, 100])
+def test_nearest_table_row_in_blocks_matches_argmin(monkeypatch, block_rows):
+    """Blocks of 3 and 4 over 10 rows (the last block overlaps), and one block; ties, zero rows and
+    queries with nothing allowed."""
+    monkeypatch.setattr(association, "TABLE_BLOCK_ROWS", block_rows)
     rng = np.random.default_rng(5)
-    queries = np_l2(rng.normal(size=(4, 6)))
-    table = rng.normal(size=(7, 6)) * rng.uniform(0.1, 10, size=(7, 1))
+    table = rng.normal(size=(10, 6)) * rng.uniform(0.1, 10, size=(10, 1))
     table[2] = 0.0  # a never-visited anchor stays zero when normalised
-    normalized = table / np.sqrt(np.maximum((table ** 2).sum(1, keepdims=True), association.L2_EPSILON))
-    expected = ((queries[:, None, :] - normalized[None, :, :]) ** 2).sum(-1)
-    if distance == "euclidean":
-        expected = np.sqrt(expected)
-    table_tf = tf.constant(table, tf.float32)
-    got = association.distances_to_normalized_table(tf.constant(queries, tf.float32), table_tf,
-                                                    association.table_norms(table_tf), distance)
-    np.testing.assert_allclose(got.numpy(), expected, atol=1e-5)
+    table[7] = 3.0 * table[4]  # the same direction: a tie, won by the lower row
+    queries = np_l2(rng.normal(size=(5, 6)))
+    queries[1] = np_l2(table[4])
+    allowed = rng.random((5, 10)) < 0.6
+    allowed[1, [4, 7]] = True
+    allowed[3] = False
+    distances = ((queries[:, None, :] - np_l2(table)[None, :, :]) ** 2).sum(-1)
+    expected = np.argmin(np.where(allowed, distances, np.inf), axis=1)  # first minimum; 0 when none allowed
+    got = association.nearest_table_row(tf.constant(queries, tf.float32), tf.constant(table, tf.float32),
+                                        lambda rows: tf.gather(tf.constant(allowed), rows, axis=1))
+    assert got.numpy().tolist() == expected.tolist()
+    assert expected[1] == 4
+
+
+@pytest.mark.parametrize("name", ["released", "paper"])
+def test_loss_gradient_matches_finite_differences(name):
+    """The rank-1 is chosen without a gradient and its distance recomputed: the gradient with
+    respect to the features must still be that of the loss (central differences of the NumPy step)."""
+    cfg = CONFIGS[name]
+    rng = np.random.default_rng(3)
+    features, cams, idx, intra, cross = make_case(rng, [6, 5, 7], batch=10, dim=8, zero_fraction=0.0)
+    feats = tf.constant(features, tf.float64)
+    counts = [len(t) for t in intra]
+    offsets = association.camera_offsets(counts)
+    anchor_cameras = tf.constant(np.repeat(np.arange(len(counts)), counts).astype(np.int32))
+    rows = association.anchor_rows(tf.constant(cams), tf.constant(idx), tf.constant(offsets))
+    with tf.GradientTape() as tape:
+        tape.watch(feats)
+        loss = association.association_losses(
+            feats, rows, tf.constant(cams), tf.constant(np.concatenate(intra)), tf.constant(np.concatenate(cross)),
+            anchor_cameras, len(counts), cfg).loss
+    got = tape.gradient(loss, feats).numpy()
+    step = 1e-6
+    expected = np.zeros_like(features)
+    for k in np.ndindex(features.shape):
+        shifted = [features.copy(), features.copy()]
+        shifted[0][k] += step
+        shifted[1][k] -= step
+        up, down = (np_dal_step(x, cams, idx, intra, cross, False, cfg)["loss"] for x in shifted)
+        expected[k] = (up - down) / (2 * step)
+    assert np.abs(expected).max() > 0.01
+    np.testing.assert_allclose(got, expected, atol=1e-5)
