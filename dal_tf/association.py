@@ -24,6 +24,9 @@ from dal_tf.config import AssociationConfig
 L2_EPSILON = 1e-10
 # Keeps the Euclidean distance's gradient finite at zero distance.
 SQRT_FLOOR = 1e-12
+# Rows of the anchor table ranked at a time (64 MiB at D = 1024): memory beyond the tables stays
+# O(block) however many tracklets there are (benchmarks/bench_anchor_scaling.py).
+TABLE_BLOCK_ROWS = 16384
 
 
 def l2_normalize(x: tf.Tensor) -> tf.Tensor:
@@ -34,11 +37,6 @@ def rowwise_distance(a: tf.Tensor, b: tf.Tensor, distance: str) -> tf.Tensor:
     """Distance between matching rows of a and b, [B, D] x [B, D] -> [B]."""
     squared = tf.reduce_sum(tf.square(a - b), axis=-1)
     return _finish_distance(squared, distance)
-
-
-# Rows of the anchor table ranked at a time (64 MiB at D = 1024): memory beyond the tables stays
-# O(block) however many tracklets there are (benchmarks/bench_anchor_scaling.py).
-TABLE_BLOCK_ROWS = 16384
 
 
 def _finish_distance(squared: tf.Tensor, distance: str) -> tf.Tensor:
