@@ -189,7 +189,8 @@ def resolve_max_steps(config: TrainConfig, dataset: ReidDataset) -> int:
 
 
 def run(config: TrainConfig, log=print) -> dict:
-    """Trains (resuming from the latest checkpoint in config.train_dir) and evaluates the test split."""
+    """Trains (resuming from the latest checkpoint in config.train_dir) and evaluates the test split
+    (on the chief worker only: the others return just the step)."""
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
@@ -229,16 +230,17 @@ def run(config: TrainConfig, log=print) -> dict:
         log(f"checkpoint at step 0: {manager.save(checkpoint_number=0)}")
 
     step = int(model.step.numpy())
+    if not chief:  # evaluation needs no collective ops: the chief alone does it and writes the results
+        shutil.rmtree(directory, ignore_errors=True)
+        log(f"trained to step {step}; the chief worker evaluates")
+        return dict(step=step)
     with model.averaged_weights():
         scores = evaluation.evaluate(features.model_embedder(model, config.model, step), dataset,
                                      batch_size=config.eval_batch_size, pooling=config.pooling)
     log(evaluation.format_table({f"{config.data.dataset} split {config.data.split}, step {step}": scores}))
     results = dict(scores=scores, step=step, dataset=config.data.dataset, split=config.data.split,
                    protocol=dataset.protocol, pooling=config.pooling, weights="ema", config=config.to_dict())
-    if chief:
-        atomic_write_json(os.path.join(config.train_dir, "results.json"), results)
-    else:
-        shutil.rmtree(directory, ignore_errors=True)
+    atomic_write_json(os.path.join(config.train_dir, "results.json"), results)
     return results
 
 
