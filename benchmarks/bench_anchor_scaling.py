@@ -13,8 +13,10 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -71,9 +73,40 @@ def measure(num_tracklets: int, steps: int) -> dict:
         began = time.perf_counter()
         step(*data).numpy()
         times.append(time.perf_counter() - began)
-    return dict(tracklets=num_tracklets, seconds_per_step=float(np.median(times)), peak_gib=resident_gib("VmHWM"),
+    steps_peak_gib = resident_gib("VmHWM")
+    saved, read_one_at_a_time, read_together = checkpoint_peaks(dict(intra=intra, cross=cross, partner=partner))
+    return dict(tracklets=num_tracklets, seconds_per_step=float(np.median(times)), peak_gib=steps_peak_gib,
                 before_steps_gib=before_steps_gib, tables_gib=2 * num_tracklets * DIM * 4 / 2**30,
-                setup_peak_gib=setup_gib)
+                setup_peak_gib=setup_gib, save_peak_gib=saved, read_one_at_a_time_peak_gib=read_one_at_a_time,
+                read_together_peak_gib=read_together)
+
+
+def checkpoint_peaks(tables: dict) -> tuple[float, float, float]:
+    """Peak resident memory while the tables are written to a checkpoint, while they are read back
+    one at a time as a resumed run reads them (training.restore_one_at_a_time), and while they are
+    read back together (last: its copies stay in the process's allocator)."""
+    import tensorflow as tf
+
+    from dal_tf import training
+
+    holder = tf.Module()
+    for name, variable in tables.items():
+        setattr(holder, name, variable)
+    checkpoint = tf.train.Checkpoint(anchors=holder)
+    directory = tempfile.mkdtemp(prefix="dal_tf_bench_anchors_")
+    try:
+        reset_peak_resident()
+        path = checkpoint.save(os.path.join(directory, "anchors"))  # as training saves
+        peaks = [resident_gib("VmHWM")]
+        reset_peak_resident()
+        training.restore_one_at_a_time(path, "anchors", tables)
+        peaks.append(resident_gib("VmHWM"))
+        reset_peak_resident()
+        checkpoint.restore(path).assert_consumed()
+        peaks.append(resident_gib("VmHWM"))
+        return tuple(peaks)
+    finally:
+        shutil.rmtree(directory)
 
 
 def reset_peak_resident():
@@ -117,7 +150,9 @@ def main():
         print(f"{r['tracklets']:>9,} tracklets: {1000 * r['seconds_per_step']:9.1f} ms/step, peak during the steps "
               f"{r['peak_gib']:6.2f} GiB = {r['before_steps_gib']:.2f} resident before them + "
               f"{r['peak_gib'] - r['before_steps_gib']:.2f} (anchor tables {r['tables_gib']:.2f} GiB; setting up "
-              f"peaked at {r['setup_peak_gib']:.2f} GiB)", flush=True)
+              f"peaked at {r['setup_peak_gib']:.2f} GiB)\n{'':>21}checkpoint: writing peaks at {r['save_peak_gib']:.2f} GiB, "
+              f"reading back one table at a time (as a resumed run) at {r['read_one_at_a_time_peak_gib']:.2f} GiB, "
+              f"all together at {r['read_together_peak_gib']:.2f} GiB", flush=True)
     for small, large in zip(rows, rows[1:]):
         print(f"{small['tracklets']:,} -> {large['tracklets']:,} tracklets (x{large['tracklets'] / small['tracklets']:.0f}):"
               f" time x{large['seconds_per_step'] / small['seconds_per_step']:.1f}, time ~ N^{exponent(small, large):.2f}")
@@ -127,11 +162,12 @@ def main():
         print(f"{rows[0]['tracklets']:,} -> {rows[-1]['tracklets']:,} tracklets: time ~ N^{overall:.2f} "
               f"({'no worse than' if overall <= 1.05 else 'WORSE than'} linear)")
     if len(rows) >= 2:
-        a, b = rows[-2], rows[-1]
-        per_tracklet = (b["peak_gib"] - a["peak_gib"]) / (b["tracklets"] - a["tracklets"])
-        fits = int((MEMORY_LIMIT_GIB - a["peak_gib"]) / per_tracklet + a["tracklets"])
-        print(f"peak memory grows {per_tracklet * 2**30 / 1024:.1f} KiB per tracklet: about {fits:,} tracklets fit in "
-              f"{MEMORY_LIMIT_GIB} GiB")
+        for peak, what in (("peak_gib", "training steps"), ("read_one_at_a_time_peak_gib", "resuming from a checkpoint")):
+            a, b = rows[-2], rows[-1]
+            per_tracklet = (b[peak] - a[peak]) / (b["tracklets"] - a["tracklets"])
+            fits = int((MEMORY_LIMIT_GIB - a[peak]) / per_tracklet + a["tracklets"])
+            print(f"{what}: peak memory grows {per_tracklet * 2**30 / 1024:.1f} KiB per tracklet, so about {fits:,} "
+                  f"tracklets fit in {MEMORY_LIMIT_GIB} GiB")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     python benchmarks/run_all.py
 
-About 2 minutes on a 2-core CPU, most of it the DAL-overhead steps at 224x112 and the
+About 3 minutes on a 2-core CPU, most of it the DAL-overhead steps at 224x112 and the
 million-tracklet anchor table.
 """
 

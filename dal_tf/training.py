@@ -101,14 +101,41 @@ def model_for(config: TrainConfig, backbone, info: dict, epoch_steps: int, datas
                     ema_decay=optim.ema_decay, anchor_person_ids=person_ids)
 
 
-def checkpoint_for(model: EmbeddingModel, with_optimizer: bool = True) -> tf.train.Checkpoint:
-    """with_optimizer=False: all that inference needs (restore it with expect_partial)."""
+ANCHORS = "anchors"  # the anchor tables' name in a checkpoint
+
+
+def checkpoint_for(model: EmbeddingModel, *, optimizer: bool = True, anchors: bool = True) -> tf.train.Checkpoint:
+    """The whole training state by default; inference needs neither the optimizer nor the anchor
+    tables (restore a checkpoint that leaves parts out with expect_partial)."""
     parts = dict(model=model, ema=model.ema)
-    if isinstance(model, DALModel):
-        parts["anchors"] = model.anchors
-    if with_optimizer:
+    if optimizer:
         parts["optimizer"] = model.optimizer
+    if anchors and isinstance(model, DALModel):
+        parts[ANCHORS] = model.anchors
     return tf.train.Checkpoint(**parts)
+
+
+def restore_training_state(checkpoint: tf.train.Checkpoint, model: EmbeddingModel, path: str):
+    """Restores checkpoint, which is checkpoint_for(model), from path: the anchor tables one at a
+    time, everything else at once."""
+    others = checkpoint_for(model, anchors=False)
+    others.restore(path).expect_partial().assert_existing_objects_matched()
+    checkpoint.save_counter.assign(others.save_counter)
+    if isinstance(model, DALModel):
+        anchors = model.anchors
+        restore_one_at_a_time(path, ANCHORS, dict(intra=anchors.intra, cross=anchors.cross,
+                                                  cross_partner=anchors.cross_partner))
+
+
+def restore_one_at_a_time(path: str, parent: str, variables: dict):
+    """Restores the variables saved as `parent`/<name>, one after the other. A checkpoint restores
+    all it holds at once, each restored value next to the variable it replaces; with anchor tables
+    of millions of rows, one at a time keeps that extra memory to one table
+    (benchmarks/bench_anchor_scaling.py)."""
+    for name, variable in variables.items():
+        holder = tf.Module()
+        setattr(holder, name, variable)
+        tf.train.Checkpoint(**{parent: holder}).restore(path).expect_partial().assert_existing_objects_matched()
 
 
 def run_info(dataset: ReidDataset, config: TrainConfig) -> dict:
@@ -156,7 +183,8 @@ def restore_for_inference(train_dir: str, checkpoint: str = "") -> tuple[Embeddi
     # The checkpoint holds every weight: no ImageNet download or weights file needed.
     backbone = backbones.build_backbone(m.backbone, "none", m.image_height, m.image_width, m.alpha)
     model = model_for(config, backbone, info, epoch_steps=1, dataset_warmup_epochs=0.0)
-    checkpoint_for(model, with_optimizer=False).restore(checkpoint).expect_partial().assert_existing_objects_matched()
+    inference_parts = checkpoint_for(model, optimizer=False, anchors=False)
+    inference_parts.restore(checkpoint).expect_partial().assert_existing_objects_matched()
     return model, config
 
 
@@ -211,7 +239,7 @@ def run(config: TrainConfig, log=print) -> dict:
     manager = tf.train.CheckpointManager(checkpoint, directory, max_to_keep=3)
     restore_from = tf.train.latest_checkpoint(os.path.join(config.train_dir, "checkpoints"))
     if restore_from:
-        checkpoint.restore(restore_from).assert_existing_objects_matched()
+        restore_training_state(checkpoint, model, restore_from)
         log(f"resumed from {restore_from} at step {int(model.step.numpy())}")
     if chief:
         atomic_write_json(os.path.join(config.train_dir, "config.json"), config.to_dict())
