@@ -4,7 +4,9 @@ precision or XLA, from the same weights on the same batches, and prints the larg
 as JSON."""
 
 import json
+import os
 import sys
+import tempfile
 
 import tensorflow as tf
 
@@ -15,7 +17,7 @@ tf.config.set_logical_device_configuration(
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dal_tf import distribution  # noqa: E402
+from dal_tf import distribution, training  # noqa: E402
 from dal_tf.config import AssociationConfig  # noqa: E402
 from dal_tf.model import DALModel  # noqa: E402
 
@@ -38,6 +40,16 @@ def batches():
         yield rng.uniform(-1, 1, size=(8, 16, 8, 3)).astype(np.float32), cameras, indices
 
 
+def compiled_model(net, mixed=False) -> DALModel:
+    model = DALModel(net, TRACKLETS, AssociationConfig(), warmup_steps=2)
+    optimizer = keras.optimizers.RMSprop(0.01, rho=0.9, momentum=0.9, epsilon=1.0, clipvalue=2.0)
+    if mixed:
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer, initial_scale=2.0 ** 8)
+    model.compile(optimizer=optimizer)
+    model.optimizer.build(model.trained_variables())
+    return model
+
+
 def train(strategy, weights, mixed=False, jit=False):
     keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
     with strategy.scope():
@@ -45,12 +57,7 @@ def train(strategy, weights, mixed=False, jit=False):
         net.set_weights(weights)
         if strategy.num_replicas_in_sync > 1:
             net = distribution.with_synchronized_batchnorm(net)
-        model = DALModel(net, TRACKLETS, AssociationConfig(), warmup_steps=2)
-        optimizer = keras.optimizers.RMSprop(0.01, rho=0.9, momentum=0.9, epsilon=1.0, clipvalue=2.0)
-        if mixed:
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer, initial_scale=2.0 ** 8)
-        model.compile(optimizer=optimizer)
-        model.optimizer.build(model.trained_variables())
+        model = compiled_model(net, mixed)
     step = distribution.step_function(model, strategy, jit)
     data = tf.data.Dataset.from_generator(batches, output_signature=(
         tf.TensorSpec([8, 16, 8, 3]), tf.TensorSpec([8], tf.int32), tf.TensorSpec([8], tf.int32)))
@@ -77,12 +84,17 @@ def main(mode):
         mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         other_losses, other_state, model = train(mirrored, weights)
         result = largest_differences((losses, state), (other_losses, other_state))
-        # A checkpoint written under the strategy restores on one device.
-        path = tf.train.Checkpoint(model=model, anchors=model.anchors).save("/tmp/dal_tf_mirrored_ckpt")
-        with one_device.scope():
-            restored = DALModel(backbone(), TRACKLETS, AssociationConfig(), warmup_steps=2)
-        tf.train.Checkpoint(model=restored, anchors=restored.anchors).restore(path).expect_partial()
-        result["restored"] = float(np.max(np.abs(restored.anchors.intra.numpy() - other_state["intra"])))
+        # A checkpoint written under the strategy restores on one device, as a resumed run restores it.
+        with tempfile.TemporaryDirectory() as directory:
+            path = training.checkpoint_for(model).save(os.path.join(directory, "ckpt"))
+            with one_device.scope():
+                restored = compiled_model(backbone())
+            training.restore_training_state(training.checkpoint_for(restored), restored, path)
+        restored_state = dict(intra=restored.anchors.intra, cross=restored.anchors.cross,
+                              partner=restored.anchors.cross_partner)
+        restored_state.update({f"weight{i}": v for i, v in enumerate(restored.backbone.weights)})
+        result["restored"] = float(max(np.max(np.abs(np.asarray(tf.convert_to_tensor(v)) - other_state[k]))
+                                       for k, v in restored_state.items()))
         result["replicas"] = mirrored.num_replicas_in_sync
     elif mode == "mixed":
         result = largest_differences((losses, state), train(one_device, weights, mixed=True)[:2])
