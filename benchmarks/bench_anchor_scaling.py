@@ -33,35 +33,30 @@ def measure(num_tracklets: int, steps: int) -> dict:
 
     from dal_tf import association
     from dal_tf.config import AssociationConfig
+    from dal_tf.model import AnchorTables
 
     per_camera = [num_tracklets // CAMERAS + (c < num_tracklets % CAMERAS) for c in range(CAMERAS)]
-    offsets = association.camera_offsets(per_camera)
-    anchor_cameras = tf.constant(np.repeat(np.arange(CAMERAS), per_camera), tf.int32)
+    anchors = AnchorTables(per_camera, DIM)
     rng = np.random.default_rng(0)
-    # Zero tables filled block by block, as training fills them: a table-sized temporary would stay
-    # in the process's allocator and hide the steps' own memory.
-    intra, cross = tf.Variable(tf.zeros([num_tracklets, DIM])), tf.Variable(tf.zeros([num_tracklets, DIM]))
-    for seed, table in enumerate((intra, cross)):
+    # The zero tables filled block by block, as training fills them: a table-sized temporary would
+    # stay in the process's allocator and hide the steps' own memory.
+    for seed, table in enumerate((anchors.intra, anchors.cross)):
         for start in range(0, num_tracklets, association.TABLE_BLOCK_ROWS):
             rows = tf.range(start, min(start + association.TABLE_BLOCK_ROWS, num_tracklets))
             table.scatter_update(tf.IndexedSlices(tf.random.stateless_normal([len(rows), DIM], [seed, start]), rows))
-    partner = tf.Variable(tf.fill([num_tracklets], tf.constant(-1, tf.int32)))
     config = AssociationConfig()
 
     @tf.function
-    def step(features, cameras, rows):
-        losses = association.association_losses(features, rows, cameras, intra, cross, anchor_cameras, CAMERAS,
-                                                config)
-        intra.scatter_update(tf.IndexedSlices(association.updated_intra_anchors(features, rows, intra, config), rows))
-        update = association.updated_cross_anchors(rows, intra, anchor_cameras, True)
-        cross.scatter_update(tf.IndexedSlices(update.values, rows))
-        partner.scatter_update(tf.IndexedSlices(update.partner, rows))
+    def step(features, cameras, indices):  # DALModel's use of the tables, without the network
+        rows = anchors.rows(cameras, indices)
+        losses = anchors.losses(features, rows, cameras, config)
+        anchors.update(features, rows, config, association_started=True)
         return losses.loss
 
     def batch():
         cameras = rng.integers(0, CAMERAS, BATCH).astype(np.int32)
-        rows = np.array([offsets[c] + rng.integers(0, per_camera[c]) for c in cameras], np.int32)
-        return tf.constant(rng.normal(size=(BATCH, DIM)).astype(np.float32)), tf.constant(cameras), tf.constant(rows)
+        indices = np.array([rng.integers(0, per_camera[c]) for c in cameras], np.int32)
+        return tf.constant(rng.normal(size=(BATCH, DIM)).astype(np.float32)), tf.constant(cameras), tf.constant(indices)
 
     step(*batch()).numpy()  # trace and warm up
     setup_gib = resident_gib("VmHWM")
@@ -74,32 +69,29 @@ def measure(num_tracklets: int, steps: int) -> dict:
         step(*data).numpy()
         times.append(time.perf_counter() - began)
     steps_peak_gib = resident_gib("VmHWM")
-    saved, read_one_at_a_time, read_together = checkpoint_peaks(dict(intra=intra, cross=cross, partner=partner))
+    saved, read_one_at_a_time, read_together = checkpoint_peaks(anchors)
     return dict(tracklets=num_tracklets, seconds_per_step=float(np.median(times)), peak_gib=steps_peak_gib,
                 before_steps_gib=before_steps_gib, tables_gib=2 * num_tracklets * DIM * 4 / 2**30,
                 setup_peak_gib=setup_gib, save_peak_gib=saved, read_one_at_a_time_peak_gib=read_one_at_a_time,
                 read_together_peak_gib=read_together)
 
 
-def checkpoint_peaks(tables: dict) -> tuple[float, float, float]:
+def checkpoint_peaks(anchors) -> tuple[float, float, float]:
     """Peak resident memory while the tables are written to a checkpoint, while they are read back
-    one at a time as a resumed run reads them (training.restore_one_at_a_time), and while they are
+    one at a time as a resumed run reads them (training.restore_anchor_tables), and while they are
     read back together (last: its copies stay in the process's allocator)."""
     import tensorflow as tf
 
     from dal_tf import training
 
-    holder = tf.Module()
-    for name, variable in tables.items():
-        setattr(holder, name, variable)
-    checkpoint = tf.train.Checkpoint(anchors=holder)
+    checkpoint = tf.train.Checkpoint(**{training.ANCHORS: anchors})
     directory = tempfile.mkdtemp(prefix="dal_tf_bench_anchors_")
     try:
         reset_peak_resident()
         path = checkpoint.save(os.path.join(directory, "anchors"))  # as training saves
         peaks = [resident_gib("VmHWM")]
         reset_peak_resident()
-        training.restore_one_at_a_time(path, "anchors", tables)
+        training.restore_anchor_tables(anchors, path)
         peaks.append(resident_gib("VmHWM"))
         reset_peak_resident()
         checkpoint.restore(path).assert_consumed()

@@ -33,6 +33,20 @@ class AnchorTables(tf.Module):
     def rows(self, cameras: tf.Tensor, indices: tf.Tensor) -> tf.Tensor:
         return association.anchor_rows(cameras, indices, self.camera_offsets)
 
+    def losses(self, features: tf.Tensor, rows: tf.Tensor, cameras: tf.Tensor,
+               config: AssociationConfig) -> association.RankingLosses:
+        """Ranking and L_I / L_C of a batch against the tables as they are (before its update)."""
+        return association.association_losses(features, rows, cameras, self.intra, self.cross, self.anchor_cameras,
+                                              self.num_cameras, config)
+
+    def update(self, features: tf.Tensor, rows: tf.Tensor, config: AssociationConfig, association_started):
+        """The batch's intra anchors (Eq. 1), then cyclic ranking and its cross anchors (Eq. 4, 5)."""
+        intra_values = association.updated_intra_anchors(features, rows, self.intra, config)
+        self.intra.scatter_update(tf.IndexedSlices(intra_values, rows))
+        cross = association.updated_cross_anchors(rows, self.intra, self.anchor_cameras, association_started)
+        self.cross.scatter_update(tf.IndexedSlices(cross.values, rows))
+        self.cross_partner.scatter_update(tf.IndexedSlices(cross.partner, rows))
+
 
 class WeightAverage(tf.Module):
     """Exponential moving average of the trainable weights, as TF1's ExponentialMovingAverage
@@ -175,10 +189,7 @@ class DALModel(EmbeddingModel):
         rows = anchors.rows(cameras, indices)
         with tf.GradientTape() as tape:
             features = tf.cast(global_batch(self.backbone(images, training=True), replicas), tf.float32)
-            losses = association.association_losses(
-                features, rows, cameras, anchors.intra, anchors.cross, anchors.anchor_cameras,
-                anchors.num_cameras, self.association_config,
-            )
+            losses = anchors.losses(features, rows, cameras, self.association_config)
             decay = self.decay_loss()
             total = self.optimizer.scale_loss((losses.loss + decay) / replicas)
         logs = dict(loss=losses.loss, loss_intra=losses.loss_intra, loss_cross=losses.loss_cross, weight_decay=decay)
@@ -186,13 +197,8 @@ class DALModel(EmbeddingModel):
 
     def apply_step(self, gradients, state):
         logs = super().apply_step(gradients, state)
-        anchors, features, rows = self.anchors, state["features"], state["rows"]
-        intra_values = association.updated_intra_anchors(features, rows, anchors.intra, self.association_config)
-        anchors.intra.scatter_update(tf.IndexedSlices(intra_values, rows))
-        started = self.step >= self.warmup_steps
-        cross = association.updated_cross_anchors(rows, anchors.intra, anchors.anchor_cameras, started)
-        anchors.cross.scatter_update(tf.IndexedSlices(cross.values, rows))
-        anchors.cross_partner.scatter_update(tf.IndexedSlices(cross.partner, rows))
+        self.anchors.update(state["features"], state["rows"], self.association_config,
+                            association_started=self.step >= self.warmup_steps)
         return dict(logs, **self.association_monitor())
 
     def association_monitor(self) -> dict:

@@ -18,7 +18,7 @@ from dal_tf.datasets import registry
 from dal_tf.datasets.base import ReidDataset, TrackletSet
 from dal_tf.errors import UserInputError
 from dal_tf.io_utils import atomic_write_json
-from dal_tf.model import DALModel, EmbeddingModel, SupervisedModel
+from dal_tf.model import AnchorTables, DALModel, EmbeddingModel, SupervisedModel
 
 # Settings that fix the shape of what a checkpoint holds or what its anchors mean: a rerun in the
 # same --train_dir must agree on them to resume.
@@ -122,20 +122,17 @@ def restore_training_state(checkpoint: tf.train.Checkpoint, model: EmbeddingMode
     others.restore(path).expect_partial().assert_existing_objects_matched()
     checkpoint.save_counter.assign(others.save_counter)
     if isinstance(model, DALModel):
-        anchors = model.anchors
-        restore_one_at_a_time(path, ANCHORS, dict(intra=anchors.intra, cross=anchors.cross,
-                                                  cross_partner=anchors.cross_partner))
+        restore_anchor_tables(model.anchors, path)
 
 
-def restore_one_at_a_time(path: str, parent: str, variables: dict):
-    """Restores the variables saved as `parent`/<name>, one after the other. A checkpoint restores
-    all it holds at once, each restored value next to the variable it replaces; with anchor tables
-    of millions of rows, one at a time keeps that extra memory to one table
-    (benchmarks/bench_anchor_scaling.py)."""
-    for name, variable in variables.items():
+def restore_anchor_tables(anchors: AnchorTables, path: str):
+    """Restores the tables saved as ANCHORS one after the other. A checkpoint restores all it holds
+    at once, each restored value next to the variable it replaces; with tables of millions of
+    rows, one at a time keeps that extra memory to one table (benchmarks/bench_anchor_scaling.py)."""
+    for name in ("intra", "cross", "cross_partner"):
         holder = tf.Module()
-        setattr(holder, name, variable)
-        tf.train.Checkpoint(**{parent: holder}).restore(path).expect_partial().assert_existing_objects_matched()
+        setattr(holder, name, getattr(anchors, name))
+        tf.train.Checkpoint(**{ANCHORS: holder}).restore(path).expect_partial().assert_existing_objects_matched()
 
 
 def run_info(dataset: ReidDataset, config: TrainConfig) -> dict:
