@@ -62,10 +62,15 @@ def train(strategy, weights, mixed=False, jit=False):
     data = tf.data.Dataset.from_generator(batches, output_signature=(
         tf.TensorSpec([8, 16, 8, 3]), tf.TensorSpec([8], tf.int32), tf.TensorSpec([8], tf.int32)))
     losses = [float(step(batch)["loss"]) for batch in strategy.experimental_distribute_dataset(data)]
+    return losses, model_state(model), model
+
+
+def model_state(model) -> dict:
+    """Anchors, merge partners, weights and EMA weights as NumPy arrays."""
     state = dict(intra=model.anchors.intra, cross=model.anchors.cross, partner=model.anchors.cross_partner)
     state.update({f"weight{i}": v for i, v in enumerate(model.backbone.weights)})
     state.update({f"ema{i}": v for i, v in enumerate(model.ema.shadows)})
-    return losses, {name: np.asarray(tf.convert_to_tensor(v)) for name, v in state.items()}, model
+    return {name: np.asarray(tf.convert_to_tensor(v)) for name, v in state.items()}
 
 
 def largest_differences(a, b):
@@ -90,11 +95,8 @@ def main(mode):
             with one_device.scope():
                 restored = compiled_model(backbone())
             training.restore_training_state(training.checkpoint_for(restored), restored, path)
-        restored_state = dict(intra=restored.anchors.intra, cross=restored.anchors.cross,
-                              partner=restored.anchors.cross_partner)
-        restored_state.update({f"weight{i}": v for i, v in enumerate(restored.backbone.weights)})
-        result["restored"] = float(max(np.max(np.abs(np.asarray(tf.convert_to_tensor(v)) - other_state[k]))
-                                       for k, v in restored_state.items()))
+        restored_state = model_state(restored)
+        result["restored"] = float(max(np.max(np.abs(restored_state[k] - other_state[k])) for k in other_state))
         result["replicas"] = mirrored.num_replicas_in_sync
     elif mode == "mixed":
         result = largest_differences((losses, state), train(one_device, weights, mixed=True)[:2])
