@@ -54,7 +54,7 @@ def tf_pipeline(paths: list[str]) -> float:
     """The training pipeline over one epoch, timed on a fresh iterator after its threads have started
     (a fresh one each time: an idle iterator would fill its prefetch buffer while OpenCV is timed)."""
     tracklets = TrackletSet((Tracklet(tuple(paths), 0, 0),), num_cameras=1)
-    batches = iter(input_pipeline.training_dataset(tracklets, BATCH, HEIGHT, WIDTH, "mobilenet", seed=0))
+    batches = iter(input_pipeline.training_dataset(tracklets, BATCH, HEIGHT, WIDTH, seed=0))
     for _ in range(4):
         next(batches)
     timed = len(paths) // BATCH

@@ -1,56 +1,78 @@
-"""ImageNet CNN backbones that embed one frame into a vector (global average pooled)."""
+"""The frame networks DAL trains (`--backbone`) and their initial weights (`--weights`).
+
+Both are the release's TF-slim networks (dal_tf.networks), fed RGB frames in [-1, 1]:
+  mobilenet  slim mobilenet_v1 (width multiplier --alpha), 1024-d AvgPool_1a features
+  resnet50   slim resnet_v1_50, 2048-d pool5 features
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from typing import Callable
 
 import keras
-import tensorflow as tf
 
 from dal_tf.errors import UserInputError
-
-BACKBONES = ("mobilenet", "resnet50")
-
-
-def preprocess(backbone: str, images: tf.Tensor) -> tf.Tensor:
-    """The backbone's own input scaling of float RGB images in [0, 255]."""
-    if backbone == "mobilenet":
-        return images / 127.5 - 1.0  # [-1, 1], as the release and the TF-slim weights expect
-    if backbone == "resnet50":
-        return keras.applications.resnet50.preprocess_input(images)  # caffe: BGR, mean subtracted
-    raise UserInputError(f"--backbone={backbone!r} is not one of {', '.join(BACKBONES)}")
+from dal_tf.networks import imagenet, mobilenet_v1, resnet_v1, slim_checkpoint
 
 
-def build_backbone(name: str, weights: str, height: int, width: int, alpha: float = 1.0) -> keras.Model:
-    """A Keras model from preprocessed [N, height, width, 3] images to [N, D] features.
+@dataclasses.dataclass(frozen=True)
+class Network:
+    build: Callable[[int, int, float], keras.Model]
+    scope: str  # the slim variable scope of its checkpoint
 
-    weights: 'imagenet' (downloads), 'none' (random initialisation) or a Keras weights file.
-    alpha: MobileNet's width multiplier (1.0 is the paper's network; smaller only for quick tests).
+
+NETWORKS = {
+    "mobilenet": Network(mobilenet_v1.build, mobilenet_v1.SCOPE),
+    "resnet50": Network(lambda height, width, alpha: resnet_v1.build(height, width), resnet_v1.SCOPE),
+}
+BACKBONES = tuple(NETWORKS)
+
+
+def build_backbone(name: str, weights: str, height: int, width: int, alpha: float = 1.0, *,
+                   restore_moving_statistics: bool = True, cache_dir: str = "", log=print) -> keras.Model:
+    """A Keras model from [N, height, width, 3] frames in [-1, 1] to [N, D] features.
+
+    weights: 'imagenet' (the release's TF-slim checkpoint, downloaded once into cache_dir),
+    'none' (random initialisation), a TF1 checkpoint prefix (e.g. mobilenet_v1_1.0_224.ckpt or
+    resnet_v1_50.ckpt) or a Keras .h5 weights file.
+    restore_moving_statistics: False starts the BatchNorm moving statistics at 0 and 1 as the
+    release does (it restores only trainable variables from the checkpoint).
     """
-    if name not in BACKBONES:
+    if name not in NETWORKS:
         raise UserInputError(f"--backbone={name!r} is not one of {', '.join(BACKBONES)}")
-    if weights not in ("imagenet", "none") and not os.path.isfile(weights):
-        raise UserInputError(f"--weights={weights!r}: no such weights file (expected imagenet, none or a .weights.h5 path)")
-    keras_weights = "imagenet" if weights == "imagenet" else None
-    kwargs = dict(include_top=False, weights=keras_weights, input_shape=(height, width, 3), pooling="avg")
+    network = NETWORKS[name]
+    if name == "resnet50" and alpha != 1.0:
+        raise UserInputError(f"--alpha={alpha} applies to mobilenet only")
+    if weights == "imagenet" and alpha != 1.0:
+        raise UserInputError(f"--alpha={alpha}: the release's ImageNet checkpoint is MobileNet v1 1.0; "
+                             "use --alpha=1.0, --weights=none or --weights=PATH to a checkpoint of that width")
+    if weights not in ("imagenet", "none") and not _exists(weights):
+        raise UserInputError(f"--weights={weights}: no such checkpoint or weights file (expected imagenet, none, "
+                             "a TF checkpoint prefix such as mobilenet_v1_1.0_224.ckpt or a Keras .h5 file)")
     try:
-        if name == "mobilenet":
-            model = keras.applications.MobileNet(alpha=alpha, **kwargs)
-        else:
-            model = keras.applications.ResNet50(**kwargs)
-    except Exception as error:  # noqa: BLE001 - any download failure gets the same advice
-        if keras_weights != "imagenet":
-            raise
-        raise UserInputError(
-            f"--weights=imagenet: could not download the ImageNet {name} weights ({type(error).__name__}); "
-            "pass --weights=PATH to a Keras weights file, e.g. ../shared/weights/mobilenet_v1_1.0_no_top.weights.h5"
-        ) from error
-    if weights not in ("imagenet", "none"):
-        try:
-            model.load_weights(weights)
-        except Exception as error:  # noqa: BLE001
-            raise UserInputError(f"--weights={weights}: cannot load into {name} ({error})".splitlines()[0]) from error
+        model = network.build(height, width, alpha)
+    except ValueError as error:
+        raise UserInputError(f"--backbone={name} at {height}x{width}, --alpha={alpha}: {error}") from error
+    if weights == "none":
+        return model
+    if weights == "imagenet":
+        from dal_tf.config import default_cache_dir
+
+        weights = imagenet.imagenet_checkpoint(name, cache_dir or default_cache_dir(), log=log)
+    if slim_checkpoint.is_keras_weights_file(weights):
+        slim_checkpoint.load_keras_weights(model, weights)
+    else:
+        slim_checkpoint.load_slim_checkpoint(model, network.scope, weights)
+    if not restore_moving_statistics:
+        slim_checkpoint.reset_moving_statistics(model)
     return model
+
+
+def _exists(path: str) -> bool:
+    """A file, or a TF2-style checkpoint prefix (its .index file exists)."""
+    return os.path.isfile(path) or os.path.isfile(f"{path}.index")
 
 
 def feature_dim(model: keras.Model) -> int:

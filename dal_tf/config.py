@@ -57,11 +57,12 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]):
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    backbone: str = "mobilenet"
-    weights: str = "imagenet"  # imagenet | none | path to a Keras weights file
+    backbone: str = "mobilenet"  # mobilenet | resnet50: the release's TF-slim networks
+    weights: str = "imagenet"  # imagenet (the release's checkpoint) | none | a TF-slim checkpoint or Keras .h5 file
     alpha: float = 1.0  # MobileNet width multiplier
     image_height: int = 224
     image_width: int = 112
+    restore_moving_statistics: bool = True  # False: BatchNorm statistics start at 0 and 1, as the release's
 
     def __post_init__(self):
         _check_choice("backbone", self.backbone, ("mobilenet", "resnet50"))

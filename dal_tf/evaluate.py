@@ -30,8 +30,9 @@ flags.DEFINE_string("data_dir", None, "Prepared data directory; default: the tra
 flags.DEFINE_string("splits", "", "Splits to evaluate: N, N-M or N,M,...; default: the model's training split.")
 flags.DEFINE_string("protocol", "", "mars | torchreid | single_shot; default: the data set's own.")
 flags.DEFINE_enum("pooling", "max", ["max", "mean"], "Pooling of frame features into a tracklet feature.")
-flags.DEFINE_enum("probe_cam", "1", ["1", "2", "both"],
-                  "Two-camera sets: queries from camera 1 (the papers'), camera 2, or the average of both.")
+flags.DEFINE_enum("probe_cam", None, ["1", "2", "both"],
+                  "Two-camera sets: queries from camera 1, camera 2, or the mean of both directions; default: what "
+                  "the release reports (both for iLIDS-VID, camera 1 for PRID 2011).")
 flags.DEFINE_integer("eval_batch_size", 128, "Frames per batch (memory is bounded by it).")
 flags.DEFINE_string("results_json", "", "Also write the numbers to this JSON file.")
 
@@ -50,7 +51,7 @@ def evaluate():
         source=FLAGS.train_dir if from_run else FLAGS.saved_model,
         source_flag="--train_dir" if from_run else "--saved_model", checkpoint=FLAGS.checkpoint,
         dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, splits=parse_splits(FLAGS.splits),
-        protocol=FLAGS.protocol, pooling=FLAGS.pooling, probe_cam=FLAGS.probe_cam,
+        protocol=FLAGS.protocol, pooling=FLAGS.pooling, probe_cam=FLAGS.probe_cam or "",
         batch_size=FLAGS.eval_batch_size,
     )
     summary = run(request, log=lambda line: print(line, flush=True))

@@ -30,13 +30,17 @@ def query_and_gallery_features(embedder: features.FrameEmbedder, dataset: ReidDa
 
 
 def evaluate(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_size: int = 128,
-             pooling: str = "max", protocol: str = "", probe_cam: str = "1") -> dict:
-    """Returns {'rank1', 'rank5', 'rank10', 'rank20', 'mAP', 'mINP'} in percent plus counts.
+             pooling: str = "max", protocol: str = "", probe_cam: str = "") -> dict:
+    """Returns {'rank1', 'rank5', 'rank10', 'rank20', 'mAP', 'mINP'} in percent, counts, and
+    'probe_cam'.
 
     protocol: one of metrics.PROTOCOLS; empty: the data set's own (mars or single_shot).
-    probe_cam (two-camera sets): "1" the first camera's tracklets are the queries (the papers'
-    direction), "2" the second camera's, "both" the average of the two directions.
+    probe_cam (two-camera sets): "1" the first camera's tracklets are the queries, "2" the second
+    camera's, "both" the mean of the two directions (each also under 'directions'; the counts are
+    then sums over both); empty: the direction(s) the release reports for the data set (both for
+    iLIDS-VID, camera 1 for PRID 2011).
     """
+    probe_cam = probe_cam or dataset.probe_cam
     if probe_cam not in PROBE_CAMS:
         raise UserInputError(f"--probe_cam={probe_cam} is not one of {', '.join(PROBE_CAMS)}")
     if probe_cam != "1" and dataset.protocol != "single_shot":
@@ -44,11 +48,15 @@ def evaluate(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_si
     query, gallery = query_and_gallery_features(embedder, dataset, batch_size=batch_size, pooling=pooling)
     forward = (dataset.query, query, dataset.gallery, gallery)
     backward = (dataset.gallery, gallery, dataset.query, query)
-    directions = {"1": [forward], "2": [backward], "both": [forward, backward]}[probe_cam]
-    per_direction = [_scores(*direction, protocol or dataset.protocol) for direction in directions]
-    scores = {name: float(np.mean([s[name] for s in per_direction])) for name in SCORE_NAMES}
-    scores.update(num_query=len(directions[0][0]), num_gallery=len(directions[0][2]),
-                  num_valid_queries=per_direction[0]["num_valid_queries"])
+    cameras = ["1", "2"] if probe_cam == "both" else [probe_cam]
+    per_direction = {cam: _scores(*(forward if cam == "1" else backward), protocol or dataset.protocol)
+                     for cam in cameras}
+    scores = {name: float(np.mean([s[name] for s in per_direction.values()])) for name in SCORE_NAMES}
+    for count in ("num_query", "num_gallery", "num_valid_queries"):
+        scores[count] = sum(s[count] for s in per_direction.values())
+    scores["probe_cam"] = probe_cam
+    if len(per_direction) > 1:
+        scores["directions"] = per_direction
     return scores
 
 
@@ -59,8 +67,8 @@ def _scores(query_set: TrackletSet, query: np.ndarray, gallery_set: TrackletSet,
         query_set.cameras(), gallery_set.cameras(), protocol=protocol, max_rank=max(REPORTED_RANKS),
     )
     scores = {f"rank{k}": 100.0 * float(result.cmc[k - 1]) for k in REPORTED_RANKS}
-    scores.update(mAP=100.0 * float(result.mAP), mINP=100.0 * float(result.mINP),
-                  num_valid_queries=int(result.num_valid_queries))
+    scores.update(mAP=100.0 * float(result.mAP), mINP=100.0 * float(result.mINP), num_query=len(query_set),
+                  num_gallery=len(gallery_set), num_valid_queries=int(result.num_valid_queries))
     return scores
 
 

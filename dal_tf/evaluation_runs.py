@@ -27,7 +27,7 @@ class EvalRequest:
     splits: tuple[int, ...] = ()  # empty: the model's training split
     protocol: str = ""
     pooling: str = "max"
-    probe_cam: str = "1"  # two-camera sets: 1, 2 or both directions
+    probe_cam: str = ""  # two-camera sets: 1, 2 or both directions; empty: the data set's reported one(s)
     batch_size: int = 128
 
 
@@ -80,7 +80,8 @@ def evaluate_split(request: EvalRequest, split: int | None, log) -> dict:
                                      protocol=protocol, probe_cam=request.probe_cam)
     log(f"{dataset_name} split {split}: {path} (step {embedder.step}): rank-1 {scores['rank1']:.1f}, "
         f"mAP {scores['mAP']:.1f}")
-    return dict(split=split, path=path, step=embedder.step, dataset=dataset_name, protocol=protocol, scores=scores)
+    return dict(split=split, path=path, step=embedder.step, dataset=dataset_name, protocol=protocol,
+                probe_cam=scores["probe_cam"], scores=scores)
 
 
 def run(request: EvalRequest, log=print) -> dict:
@@ -96,13 +97,13 @@ def run(request: EvalRequest, log=print) -> dict:
     first = results[0]
     rows = {f"{r['dataset']} split {r['split']}, step {r['step']}": r["scores"] for r in results}
     summary = dict(dataset=first["dataset"], protocol=first["protocol"], pooling=request.pooling,
-                   probe_cam=request.probe_cam, weights="ema",
+                   probe_cam=first["probe_cam"], weights="ema",
                    source={request.source_flag.lstrip("-"): request.source}, splits=results)
     spread = {}
     if len(results) > 1:
         summary["mean"], summary["std"] = evaluation.mean_and_std([r["scores"] for r in results])
         name = f"mean ± std over {len(results)} splits"
         rows[name], spread[name] = summary["mean"], summary["std"]
-    log(f"protocol {first['protocol']}, {request.pooling} pooling, probe camera {request.probe_cam}")
+    log(f"protocol {first['protocol']}, {request.pooling} pooling, probe camera {first['probe_cam']}")
     log(evaluation.format_table(rows, spread))
     return summary

@@ -43,7 +43,7 @@ def export_saved_model(model: DALModel, config: TrainConfig, out_dir: str, *, st
     backbone = model.backbone
 
     def embed(images):
-        frames = input_pipeline.prepare_frames(images, m.image_height, m.image_width, m.backbone)
+        frames = input_pipeline.prepare_frames(images, m.image_height, m.image_width)
         return association.l2_normalize(backbone(frames, training=False))
 
     frames_spec = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")

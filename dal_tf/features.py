@@ -76,8 +76,7 @@ def model_embedder(network: Callable, model: ModelConfig, step: int) -> FrameEmb
     """A Keras network taking preprocessed frames (the caller picks its weights, e.g. the EMA)."""
 
     def batches(paths, batch_size, read):
-        return input_pipeline.frames_dataset(paths, batch_size, model.image_height, model.image_width, model.backbone,
-                                             read)
+        return input_pipeline.frames_dataset(paths, batch_size, model.image_height, model.image_width, read)
 
     embed = tf.function(lambda images: network(images, training=False), reduce_retracing=True)
     return FrameEmbedder(embed, batches, step)

@@ -24,11 +24,16 @@ def define_data_flags():
 
 
 def define_model_flags():
-    flags.DEFINE_string("backbone", "mobilenet", "mobilenet (1024-d) | resnet50 (2048-d).")
-    flags.DEFINE_string("weights", "imagenet", "imagenet | none | PATH to a Keras .weights.h5 file.")
+    flags.DEFINE_string("backbone", "mobilenet", "mobilenet: slim mobilenet_v1 (1024-d) | resnet50: slim resnet_v1_50 "
+                        "(2048-d), the release's networks.")
+    flags.DEFINE_string("weights", "imagenet", "imagenet: the release's TF-slim ImageNet checkpoint, downloaded once | "
+                        "none | PATH: a TF-slim checkpoint prefix (mobilenet_v1_1.0_224.ckpt, resnet_v1_50.ckpt) or a "
+                        "Keras .h5 weights file.")
     flags.DEFINE_float("alpha", 1.0, "MobileNet width multiplier (1.0 = the paper's network).")
     flags.DEFINE_integer("image_height", 224, "Input height (release: 224).")
     flags.DEFINE_integer("image_width", 112, "Input width (release: 112).")
+    flags.DEFINE_boolean("restore_moving_statistics", True, "Take the BatchNorm moving statistics from --weights; "
+                         "--norestore_moving_statistics starts them at 0 and 1 as the release does.")
 
 
 def data_config(values) -> DataConfig:
@@ -37,7 +42,8 @@ def data_config(values) -> DataConfig:
 
 def model_config(values) -> ModelConfig:
     return ModelConfig(backbone=values.backbone, weights=values.weights, alpha=values.alpha,
-                       image_height=values.image_height, image_width=values.image_width)
+                       image_height=values.image_height, image_width=values.image_width,
+                       restore_moving_statistics=values.restore_moving_statistics)
 
 
 def entry_point(name: str, body: Callable[[], None]) -> Callable[[list[str]], None]:

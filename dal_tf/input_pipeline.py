@@ -9,23 +9,35 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from dal_tf import backbones
 from dal_tf.datasets.base import TrackletSet
 
 
-def prepare_frames(images: tf.Tensor, height: int, width: int, backbone: str) -> tf.Tensor:
-    """RGB frames ([H, W, 3] or [N, H, W, 3], any size and dtype) as the backbone's input."""
-    images = tf.image.resize(tf.cast(images, tf.float32), (height, width), method="bilinear")
-    return backbones.preprocess(backbone, images)
+def legacy_resize(images: tf.Tensor, height: int, width: int) -> tf.Tensor:
+    """float32 [H, W, C] or [N, H, W, C] images resized as TF1's resize_bilinear(align_corners=False),
+    which the release uses: source coordinate = output coordinate * input size / output size, with
+    no half-pixel centres (tf.image.resize shifts the grid by half a pixel)."""
+    batched = images if images.shape.rank == 4 else images[tf.newaxis]
+    resized = tf.raw_ops.ResizeBilinear(images=batched, size=[height, width], align_corners=False,
+                                        half_pixel_centers=False)
+    return resized if images.shape.rank == 4 else resized[0]
+
+
+def prepare_frames(images: tf.Tensor, height: int, width: int) -> tf.Tensor:
+    """uint8 RGB frames ([H, W, 3] or [N, H, W, 3], any size) as every network's input, in the
+    release's order: to [0, 1], resized, then to [-1, 1]."""
+    images = tf.convert_to_tensor(images)
+    if images.dtype != tf.uint8:
+        raise TypeError(f"prepare_frames takes uint8 frames, got {images.dtype}")
+    images = legacy_resize(tf.image.convert_image_dtype(images, tf.float32), height, width)
+    return (images - 0.5) * 2.0
 
 
 def decode_frame(encoded: tf.Tensor) -> tf.Tensor:
     return tf.io.decode_image(encoded, channels=3, expand_animations=False)
 
 
-def load_frame(path: tf.Tensor, height: int, width: int, backbone: str, read=tf.io.read_file) -> tf.Tensor:
-    image = decode_frame(read(path))
-    return prepare_frames(image, height, width, backbone)
+def load_frame(path: tf.Tensor, height: int, width: int, read=tf.io.read_file) -> tf.Tensor:
+    return prepare_frames(decode_frame(read(path)), height, width)
 
 
 def frame_order(num_frames: int, seed: int, first_step: int, batch_size: int) -> tf.data.Dataset:
@@ -46,7 +58,7 @@ def frame_order(num_frames: int, seed: int, first_step: int, batch_size: int) ->
 
 
 def training_dataset(
-    tracklets: TrackletSet, batch_size: int, height: int, width: int, backbone: str, seed: int, first_step: int = 0,
+    tracklets: TrackletSet, batch_size: int, height: int, width: int, seed: int, first_step: int = 0,
     read=tf.io.read_file,
 ) -> tf.data.Dataset:
     """Batches of (images, cameras, indices within camera); no identity information."""
@@ -56,7 +68,7 @@ def training_dataset(
     table = (tf.constant(paths), tf.constant(cameras), tf.constant(indices))
 
     def frame(i):
-        return load_frame(table[0][i], height, width, backbone, read), table[1][i], table[2][i]
+        return load_frame(table[0][i], height, width, read), table[1][i], table[2][i]
 
     return (
         frame_order(len(paths), seed, first_step, batch_size)
@@ -66,19 +78,19 @@ def training_dataset(
     )
 
 
-def frames_dataset(paths: list[str], batch_size: int, height: int, width: int, backbone: str,
+def frames_dataset(paths: list[str], batch_size: int, height: int, width: int,
                    read=tf.io.read_file) -> tf.data.Dataset:
-    """All given frames in order, preprocessed for the backbone, in batches of at most batch_size."""
-    return _in_batches(paths, batch_size, lambda p: load_frame(p, height, width, backbone, read))
+    """All given frames in order, as the networks' input, in batches of at most batch_size."""
+    return _in_batches(paths, batch_size, lambda p: load_frame(p, height, width, read))
 
 
 def uint8_frames_dataset(paths: list[str], batch_size: int, height: int, width: int,
                          read=tf.io.read_file) -> tf.data.Dataset:
-    """All given frames in order as uint8 RGB at height x width (bilinear, rounded), in batches."""
+    """All given frames in order as uint8 RGB at height x width (the release's resize, rounded), in
+    batches: what an exported SavedModel takes."""
 
     def load(path):
-        image = decode_frame(read(path))
-        resized = tf.image.resize(tf.cast(image, tf.float32), (height, width), method="bilinear")
+        resized = legacy_resize(tf.cast(decode_frame(read(path)), tf.float32), height, width)
         return tf.saturate_cast(tf.round(resized), tf.uint8)
 
     return _in_batches(paths, batch_size, load)

@@ -65,7 +65,7 @@ def person_classes(person_ids: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int, info: dict,
-                strategy: tf.distribute.Strategy | None = None) -> EmbeddingModel:
+                strategy: tf.distribute.Strategy | None = None, log=print) -> EmbeddingModel:
     """The model (sized by run_info) and its optimiser, with their variables placed by `strategy`
     (default: one device)."""
     strategy = strategy or tf.distribute.get_strategy()
@@ -73,7 +73,8 @@ def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int, info:
     # Mixed precision: the backbone computes in float16; anchors, distances and losses stay float32.
     keras.mixed_precision.set_global_policy("mixed_float16" if config.mixed_precision else "float32")
     with strategy.scope():
-        backbone = backbones.build_backbone(m.backbone, m.weights, m.image_height, m.image_width, m.alpha)
+        backbone = backbones.build_backbone(m.backbone, m.weights, m.image_height, m.image_width, m.alpha,
+                                            restore_moving_statistics=m.restore_moving_statistics, log=log)
         if strategy.num_replicas_in_sync > 1:
             backbone = distribution.with_synchronized_batchnorm(backbone)
         model = model_for(config, backbone, info, steps_per_epoch(dataset.train.num_frames, config.batch_size),
@@ -203,7 +204,7 @@ def labelled_frames(dataset: ReidDataset, config: TrainConfig) -> tf.data.Datase
     """Every training frame once, with its camera and index (anchor initialisation)."""
     paths, cameras, indices, _ = dataset.train.frame_table()
     m = config.model
-    images = input_pipeline.frames_dataset(paths, config.eval_batch_size, m.image_height, m.image_width, m.backbone,
+    images = input_pipeline.frames_dataset(paths, config.eval_batch_size, m.image_height, m.image_width,
                                            dataset.read_frame)
     labels = tf.data.Dataset.from_tensor_slices((cameras, indices)).batch(config.eval_batch_size)
     return tf.data.Dataset.zip(images, labels).map(lambda x, y: (x, y[0], y[1]))
@@ -228,7 +229,7 @@ def run(config: TrainConfig, log=print) -> dict:
                              f"{strategy.num_replicas_in_sync} replicas")
     chief = distribution.is_chief(strategy)
     info = run_info(dataset, config)
-    model = build_model(config, dataset, max_steps, info, strategy)
+    model = build_model(config, dataset, max_steps, info, strategy, log)
 
     checkpoint = checkpoint_for(model)
     # Saving is collective: the other workers of a cluster write to a scratch directory of their own.
@@ -264,7 +265,8 @@ def run(config: TrainConfig, log=print) -> dict:
                                      batch_size=config.eval_batch_size, pooling=config.pooling)
     log(evaluation.format_table({f"{config.data.dataset} split {config.data.split}, step {step}": scores}))
     results = dict(scores=scores, step=step, dataset=config.data.dataset, split=config.data.split,
-                   protocol=dataset.protocol, pooling=config.pooling, weights="ema", config=config.to_dict())
+                   protocol=dataset.protocol, probe_cam=scores["probe_cam"], pooling=config.pooling, weights="ema",
+                   config=config.to_dict())
     atomic_write_json(os.path.join(config.train_dir, "results.json"), results)
     return results
 
@@ -283,7 +285,7 @@ def train_loop(model: EmbeddingModel, dataset: ReidDataset, config: TrainConfig,
                log, strategy: tf.distribute.Strategy, log_dir: str):
     m = config.model
     batches = input_pipeline.training_dataset(
-        dataset.train, config.batch_size, m.image_height, m.image_width, m.backbone, config.seed, first_step=start,
+        dataset.train, config.batch_size, m.image_height, m.image_width, config.seed, first_step=start,
         read=dataset.read_frame,
     ).take(max_steps - start)
     train_step = distribution.step_function(model, strategy, config.jit_compile)

@@ -99,7 +99,7 @@ def read_curves(train_dir: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 def figure4(groups: dict[str, list[str]], path: str, title: str):
     """Share of merged cross anchors and share of true merges against steps: per row the mean over
-    its runs, the spread (mean ± std) shaded. groups: {row: [train_dir, ...]}."""
+    its runs, the spread (mean ± sample std, as in the tables) shaded. groups: {row: [train_dir, ...]}."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -114,7 +114,7 @@ def figure4(groups: dict[str, list[str]], path: str, title: str):
                 continue
             steps = series[0][0]
             values = np.stack([np.interp(steps, s, v) for s, v in series])
-            mean, std = values.mean(axis=0), values.std(axis=0)
+            mean, std = values.mean(axis=0), values.std(axis=0, ddof=1) if len(values) > 1 else 0.0 * values[0]
             axis.plot(steps, mean, label=f"{row} ({len(series)})")
             axis.fill_between(steps, mean - std, mean + std, alpha=0.2)
     for axis, label in zip(axes, ("share of cross anchors merged across cameras", "share of merges that are true")):
@@ -133,15 +133,45 @@ def figure4(groups: dict[str, list[str]], path: str, title: str):
     os.replace(tmp, path)
 
 
-def write_outputs(runs: list[Run], runs_dir: str, out_dir: str, stem: str, title: str, paper: dict) -> dict:
+def figure4_end_points(groups: dict[str, list[str]]) -> dict[str, dict]:
+    """{row: {"runs": n, tag: (mean, sample std)}}: each curve's last logged value over the row's runs."""
+    ends = {}
+    for row, train_dirs in groups.items():
+        last = {tag: [] for tag in CURVES}
+        for curves in map(read_curves, train_dirs):
+            for tag in CURVES:
+                if tag in curves:
+                    last[tag].append(curves[tag][1][-1])
+        ends[row] = dict(runs=len(train_dirs), **{
+            tag: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0) if v else None
+            for tag, v in last.items()})
+    return ends
+
+
+def figure4_table(ends: dict[str, dict], paper: dict | None) -> str:
+    """Markdown: the Figure 4 end points of ours (mean ± std, in %) and the paper's statement."""
+    lines = ["| Figure 4, end of training | runs | merged across cameras | merges that are true |", "|---|---:|---:|---:|"]
+    for row, end in ends.items():
+        cells = [_cell(100 * end[t][0], 100 * end[t][1]) + " %" if end[t] else "n/a" for t in CURVES]
+        lines.append(f"| ours: {row} | {end['runs']} | " + " | ".join(cells) + " |")
+    if paper:
+        lines.append("| paper: DAL | | " + " | ".join(paper[t] for t in CURVES) + " |")
+        lines += ["", f"Paper values from: {paper['source']}."]
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(runs: list[Run], runs_dir: str, out_dir: str, stem: str, title: str, paper: dict,
+                  paper_figure4: dict | None = None) -> dict:
     summary = summarize(runs, runs_dir)
-    atomic_write_text(os.path.join(out_dir, f"{stem}.md"), f"# {title}\n\n" + markdown_table(summary, paper))
-    atomic_write_text(os.path.join(out_dir, f"{stem}.csv"), csv_table(summary, paper))
     groups: dict[str, list[str]] = {}
     for run in runs:
         train_dir = os.path.join(runs_dir, run.name)
         if run.dal and run_scores(train_dir) is not None:
             groups.setdefault(run.row, []).append(train_dir)
+    text = f"# {title}\n\n" + markdown_table(summary, paper)
     if groups:
+        text += "\n" + figure4_table(figure4_end_points(groups), paper_figure4)
         figure4(groups, os.path.join(out_dir, f"{stem}_figure4.png"), f"{title}: association (Fig. 4)")
+    atomic_write_text(os.path.join(out_dir, f"{stem}.md"), text)
+    atomic_write_text(os.path.join(out_dir, f"{stem}.csv"), csv_table(summary, paper))
     return summary

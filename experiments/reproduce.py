@@ -1,12 +1,14 @@
 """Launch every run a table needs, skip finished ones, resume interrupted ones, collect the tables.
 
-    python -m experiments.reproduce --table=proxy --weights=../shared/weights/mobilenet_v1_1.0_no_top.weights.h5
+    python -m experiments.reproduce --table=proxy --mobilenet_weights=../shared/weights/mobilenet_v1_1.0_no_top.weights.h5
     python -m experiments.reproduce --table=1 --dataset=prid --data_dir=/data/prepared/prid --backbones=mobilenet,resnet50
     python -m experiments.reproduce --table=2 --dataset=mars --data_dir=/data/prepared/mars --collect_only
 
-Each run is `python -m dal_tf.train` in <runs_dir>/<table>/<dataset>/<row>/split<N>/seed<S>, its
-output in train.log there. A run whose results.json exists and whose flags are unchanged is
-skipped; any other is (re)started, and dal_tf.train resumes it from its last checkpoint.
+Each run is `python -m dal_tf.train` in <runs_dir>/<dataset>/<variant>/split<N>/seed<S>, its output
+in train.log there; tables that report the same variant share its runs. A run whose results.json
+exists and whose flags are unchanged is skipped; any other is (re)started, and dal_tf.train resumes
+it from its last checkpoint. PRID 2011 and iLIDS-VID must be prepared with the release's split
+lists (the paper's), unless --allow_other_splits.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ flags.DEFINE_list("backbones", ["mobilenet"], "Table 1: backbones (mobilenet, re
 flags.DEFINE_string("data_dir", "", "Prepared data directory (data_prep.prepare).")
 flags.DEFINE_list("splits", [], "Splits; default: all of the data set's (10 PRID/iLIDS-VID, 1 MARS).")
 flags.DEFINE_list("seeds", ["0"], "Seeds per split (the proxy study: 0,1,2).")
-flags.DEFINE_string("weights", "imagenet", "MobileNet's initial weights: imagenet or a Keras weights file.")
+flags.DEFINE_string("mobilenet_weights", "imagenet", "MobileNet's initial weights: imagenet, a TF-slim checkpoint "
+                    "or a Keras weights file.")
+flags.DEFINE_string("resnet50_weights", "imagenet", "ResNet-50's initial weights: imagenet or a TF-slim checkpoint.")
+flags.DEFINE_boolean("allow_other_splits", False, "Run PRID 2011 / iLIDS-VID on splits other than the release's lists.")
 flags.DEFINE_multi_string("train_flag", [], "Extra dal_tf.train flag for every run, e.g. --train_flag=--max_steps=100.")
 flags.DEFINE_string("runs_dir", "runs/reproduce", "Where the runs live.")
 flags.DEFINE_string("out", "experiments/results", "Where the tables and figures go.")
@@ -67,13 +72,16 @@ def launch(train_dir: str, run_flags: list[str]):
 
 
 def reproduce():
+    from dal_tf.datasets import splits
     from experiments import collect, paper_values, tables
 
     dataset = "synthetic" if FLAGS.table == "proxy" else FLAGS.dataset
     request = tables.Request(table=FLAGS.table, dataset=dataset, backbones=tuple(FLAGS.backbones),
                              data_dir=FLAGS.data_dir, splits=tuple(int(s) for s in FLAGS.splits),
-                             seeds=tuple(int(s) for s in FLAGS.seeds), weights=FLAGS.weights,
-                             extra_flags=tuple(FLAGS.train_flag))
+                             seeds=tuple(int(s) for s in FLAGS.seeds), mobilenet_weights=FLAGS.mobilenet_weights,
+                             resnet50_weights=FLAGS.resnet50_weights, extra_flags=tuple(FLAGS.train_flag))
+    if dataset in splits.RELEASED_SPLITS_SHA256 and not FLAGS.allow_other_splits:
+        splits.require_released_splits(dataset, FLAGS.data_dir)
     planned = tables.runs(request)
     began = time.time()
     for number, run in enumerate(planned, 1):
@@ -90,7 +98,7 @@ def reproduce():
     title = ("Proxy study on the synthetic data set" if FLAGS.table == "proxy"
              else f"Table {FLAGS.table} on {dataset}")
     collect.write_outputs(planned, FLAGS.runs_dir, FLAGS.out, stem, title,
-                          paper_values.paper_rows(FLAGS.table, dataset))
+                          paper_values.paper_rows(FLAGS.table, dataset), paper_values.paper_figure4(dataset))
     print(open(os.path.join(FLAGS.out, f"{stem}.md")).read())
     print(f"wrote {FLAGS.out}/{stem}.md, .csv and _figure4.png; {time.time() - began:.0f} s")
 

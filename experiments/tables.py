@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from dal_tf.errors import UserInputError
+
 REAL_SPLITS = {"prid": tuple(range(1, 11)), "ilids": tuple(range(1, 11)), "mars": (1,)}
 
 
@@ -23,20 +25,36 @@ class Request:
     data_dir: str = ""
     splits: tuple[int, ...] = ()  # empty: all of the data set's splits
     seeds: tuple[int, ...] = (0,)
-    weights: str = "imagenet"  # imagenet or a Keras weights file for MobileNet
+    mobilenet_weights: str = "imagenet"  # imagenet, or a checkpoint or Keras weights file
+    resnet50_weights: str = "imagenet"
     extra_flags: tuple[str, ...] = ()  # e.g. a smaller --max_steps for a trial
 
 
-def _variants(table: str, backbones: tuple[str, ...]) -> list[tuple[str, list[str], bool]]:
-    """(row name, flags, is DAL) per variant of a paper table."""
+# Each variant is one set of training flags. A table row names the variant it reports, and rows of
+# different tables that report the same variant share its runs: Table 1's MobileNet row, Table 2's
+# L_I + L_C row and Table 3's DAL row are the same runs.
+VARIANTS = {
+    "dal_mobilenet": ("--backbone=mobilenet",),
+    "dal_resnet50": ("--backbone=resnet50",),
+    "intra_only_mobilenet": ("--backbone=mobilenet", "--loss_terms=intra"),
+    "cross_only_mobilenet": ("--backbone=mobilenet", "--loss_terms=cross"),
+    "supervised_mobilenet": ("--backbone=mobilenet", "--objective=supervised"),
+}
+NOT_DAL = ("supervised_mobilenet",)  # no association, so no Figure 4 curves
+
+
+def table_rows(table: str, backbones: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(row name, variant) of a paper table."""
     if table == "1":
-        return [(f"DAL ({b})", [f"--backbone={b}"], True) for b in backbones]
+        unknown = [b for b in backbones if f"dal_{b}" not in VARIANTS]
+        if unknown:
+            raise UserInputError(f"--backbones={','.join(backbones)}: {', '.join(unknown)} is not mobilenet or resnet50")
+        return [(f"DAL ({b})", f"dal_{b}") for b in backbones]
     if table == "2":
-        return [(row, ["--backbone=mobilenet", f"--loss_terms={terms}"], True)
-                for row, terms in (("L_I only", "intra"), ("L_C only", "cross"), ("L_I + L_C (DAL)", "both"))]
+        return [("L_I only", "intra_only_mobilenet"), ("L_C only", "cross_only_mobilenet"),
+                ("L_I + L_C (DAL)", "dal_mobilenet")]
     if table == "3":
-        return [("ID-supervised (mobilenet)", ["--backbone=mobilenet", "--objective=supervised"], False),
-                ("DAL (mobilenet)", ["--backbone=mobilenet"], True)]
+        return [("ID-supervised (mobilenet)", "supervised_mobilenet"), ("DAL (mobilenet)", "dal_mobilenet")]
     raise ValueError(f"--table={table} is not one of 1, 2, 3, proxy")
 
 
@@ -56,7 +74,7 @@ PROXY_FLAGS = ("--dataset=synthetic", "--backbone=mobilenet", "--image_height=64
 def runs(request: Request) -> list[Run]:
     if request.table == "proxy":
         planned = []
-        for init, weights in (("ImageNet", request.weights), ("random init", "none")):
+        for init, weights in (("ImageNet", request.mobilenet_weights), ("random init", "none")):
             for row, flags, dal in PROXY_VARIANTS:
                 for seed in request.seeds:
                     name = f"proxy/{init.replace(' ', '_')}/{row}/seed{seed}"
@@ -66,15 +84,17 @@ def runs(request: Request) -> list[Run]:
         return planned
     splits = request.splits or REAL_SPLITS.get(request.dataset, (1,))
     planned = []
-    for row, flags, dal in _variants(request.table, request.backbones):
+    for row, variant in table_rows(request.table, request.backbones):
+        flags = VARIANTS[variant]
+        weights = request.resnet50_weights if "--backbone=resnet50" in flags else request.mobilenet_weights
         for split in splits:
             for seed in request.seeds:
-                name = _safe(f"table{request.table}/{request.dataset}/{row}/split{split}/seed{seed}")
                 data = [f"--dataset={request.dataset}", f"--split={split}", f"--seed={seed}"]
                 if request.data_dir:
                     data.append(f"--data_dir={request.data_dir}")
-                weights = [f"--weights={request.weights}"] if "--backbone=mobilenet" in flags else []
-                planned.append(Run(row, name, (*data, *flags, *weights, *request.extra_flags), dal))
+                planned.append(Run(row, _safe(f"{request.dataset}/{variant}/split{split}/seed{seed}"),
+                                   (*data, *flags, f"--weights={weights}", *request.extra_flags),
+                                   variant not in NOT_DAL))
     return planned
 
 

@@ -236,7 +236,38 @@ def test_probe_cam_swaps_or_averages_the_directions(tmp_path):
         return evaluation.evaluate(embedder, dataset, batch_size=4, probe_cam=probe_cam)
 
     one, two, both = (scores(forward, p) for p in ("1", "2", "both"))
-    assert two == scores(backward, "1") and one == scores(backward, "2")
+
+    def numbers(result):
+        return {name: result[name] for name in evaluation.SCORE_NAMES + ("num_query", "num_valid_queries")}
+
+    assert numbers(two) == numbers(scores(backward, "1")) and numbers(one) == numbers(scores(backward, "2"))
     assert one["mAP"] != two["mAP"]  # the toy set is not symmetric, so the test can tell them apart
     for name in evaluation.SCORE_NAMES:
         assert both[name] == pytest.approx((one[name] + two[name]) / 2, abs=1e-12)
+    assert both["directions"] == {"1": numbers(one) | {"num_gallery": 4}, "2": numbers(two) | {"num_gallery": 4}}
+    assert both["num_valid_queries"] == one["num_valid_queries"] + two["num_valid_queries"] == 8
+
+
+def test_two_direction_mean_is_the_default_where_the_release_reports_it(tmp_path):
+    """Three people, one frame each, features at hand-picked angles. Camera 1: A 0°, B 90°, C 180°;
+    camera 2: A 36.87°, B 30°, C 180°. Probing with camera 1, A and B each find the wrong person
+    first: rank-1 1/3, mAP (1/2 + 1/2 + 1) / 3 = 2/3. Probing with camera 2, only B does: rank-1
+    2/3, mAP (1 + 1/2 + 1) / 3 = 5/6. The release's iLIDS-VID number is their mean: 50 and 75."""
+    angles = {("1", "A"): 0.0, ("1", "B"): 90.0, ("1", "C"): 180.0,
+              ("2", "A"): np.degrees(np.arctan2(0.6, 0.8)), ("2", "B"): 30.0, ("2", "C"): 180.0}
+    table = {f"{cam}/{person}.png": np.array([np.cos(np.radians(a)), np.sin(np.radians(a))], np.float32)
+             for (cam, person), a in angles.items()}
+    embedder = features.FrameEmbedder(
+        lambda batch: np.stack([table[p.decode()] for p in batch.numpy()]),
+        lambda paths, batch, read: tf.data.Dataset.from_tensor_slices(paths).batch(batch), step=0)
+    cams = [TrackletSet(tuple(Tracklet((f"{c + 1}/{p}.png",), camera=c, index=i, person_id=i)
+                              for i, p in enumerate("ABC")), num_cameras=2) for c in (0, 1)]
+    ilids_like = ReidDataset("toy", train=cams[0], query=cams[0], gallery=cams[1], probe_cam="both")
+    result = evaluation.evaluate(embedder, ilids_like, batch_size=4)
+    assert result["probe_cam"] == "both" and result["num_query"] == 6
+    assert result["rank1"] == pytest.approx(50.0) and result["mAP"] == pytest.approx(75.0)
+    assert result["rank5"] == pytest.approx(100.0)
+    assert result["directions"]["1"]["rank1"] == pytest.approx(100 / 3)
+    assert result["directions"]["2"]["mAP"] == pytest.approx(500 / 6)
+    prid_like = ReidDataset("toy", train=cams[0], query=cams[0], gallery=cams[1])
+    assert evaluation.evaluate(embedder, prid_like, batch_size=4)["rank1"] == pytest.approx(100 / 3)

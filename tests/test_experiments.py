@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from experiments import collect, tables
+from dal_tf.errors import UserInputError
+from experiments import collect, paper_values, tables
 from experiments.reproduce import HARNESS_FLAGS, is_finished
 
 
@@ -19,14 +20,44 @@ def test_tables_plan_every_split_seed_and_variant():
     assert {r.row for r in table2} == {"L_I only", "L_C only", "L_I + L_C (DAL)"}
     first = table2[0]
     assert "--loss_terms=intra" in first.flags and "--split=1" in first.flags and "--data_dir=/d" in first.flags
-    table1 = tables.runs(tables.Request(table="1", dataset="mars", backbones=("mobilenet", "resnet50")))
+    table1 = tables.runs(tables.Request(table="1", dataset="mars", backbones=("mobilenet", "resnet50"),
+                                        mobilenet_weights="m.ckpt", resnet50_weights="r.ckpt"))
     assert [r.row for r in table1] == ["DAL (mobilenet)", "DAL (resnet50)"]  # MARS has one split
-    assert not any("--weights" in f for f in table1[1].flags)  # ResNet50 keeps its own default
+    assert [[f for f in r.flags if f.startswith("--weights")] for r in table1] == [["--weights=m.ckpt"],
+                                                                                    ["--weights=r.ckpt"]]
     table3 = tables.runs(tables.Request(table="3", dataset="ilids", splits=(2,)))
     assert [("--objective=supervised" in r.flags, r.dal) for r in table3] == [(True, False), (False, True)]
-    proxy = tables.runs(tables.Request(table="proxy", dataset="synthetic", seeds=(0, 1, 2), weights="w.h5"))
+    proxy = tables.runs(tables.Request(table="proxy", dataset="synthetic", seeds=(0, 1, 2), mobilenet_weights="w.h5"))
     assert len(proxy) == 2 * len(tables.PROXY_VARIANTS) * 3
     assert sum("--weights=w.h5" in r.flags for r in proxy) == sum("--weights=none" in r.flags for r in proxy)
+    with pytest.raises(UserInputError, match="vgg is not mobilenet or resnet50"):
+        tables.runs(tables.Request(table="1", dataset="prid", backbones=("vgg",)))
+
+
+def test_rows_with_the_same_flags_share_their_runs():
+    """Table 1's MobileNet row, Table 2's L_I + L_C row and Table 3's DAL row: the same 10 runs."""
+    def dal_runs(table, row):
+        request = tables.Request(table=table, dataset="prid", data_dir="/d")
+        return [(r.name, r.flags) for r in tables.runs(request) if r.row == row]
+
+    table1 = dal_runs("1", "DAL (mobilenet)")
+    assert len(table1) == 10
+    assert table1 == dal_runs("2", "L_I + L_C (DAL)") == dal_runs("3", "DAL (mobilenet)")
+    others = {name for t in "123" for name, _ in dal_runs(t, "L_I only") + dal_runs(t, "ID-supervised (mobilenet)")}
+    assert others and not others & {name for name, _ in table1}
+
+
+def test_every_paper_row_is_there_with_its_source():
+    table1 = {d: paper_values.paper_rows("1", d) for d in ("prid", "ilids", "mars")}
+    assert len(table1["prid"]) == len(table1["ilids"]) == 8 and len(table1["mars"]) == 4  # others print "-"
+    assert table1["ilids"]["DAL (MobileNet)"]["rank1"] == 52.8 and table1["mars"]["DAL (ResNet50)"]["mAP"] == 21.4
+    assert table1["prid"]["Stepwise"]["mAP"] is None and table1["mars"]["Stepwise"]["rank10"] is None
+    assert paper_values.paper_rows("2", "mars")["L_I only"] == dict(
+        source="Chen, Zhu, Gong, BMVC 2018 (arXiv:1808.07301), Table 2", rank1=41.6, rank5=59.0, rank10=66.2,
+        rank20=73.2, mAP=16.8)
+    assert paper_values.paper_rows("3", "prid")["ID-Supervised"]["rank5"] == 98.1
+    assert paper_values.paper_rows("proxy", "synthetic") == {} and paper_values.paper_figure4("synthetic") is None
+    assert paper_values.paper_figure4("ilids")["true_match_share"] == "about 75%"
 
 
 def fake_run(runs_dir, run, scores, curve=None):
@@ -96,3 +127,15 @@ def test_figure4_curves_keep_the_last_value_of_a_step_and_plot(tmp_path):
     path = tmp_path / "fig.png"
     collect.figure4({"DAL": [train_dir]}, str(path), "test")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_figure4_end_points_beside_the_papers(tmp_path):
+    planned = tables.runs(tables.Request(table="1", dataset="prid", splits=(1, 2)))
+    dirs = [fake_run(str(tmp_path), run, scores(50.0), curve=[(10, 0.1, 0.5), (20, merged, true)])
+            for run, (merged, true) in zip(planned, [(0.9, 0.8), (0.95, 0.9)])]
+    ends = collect.figure4_end_points({"DAL (mobilenet)": dirs})["DAL (mobilenet)"]
+    assert ends["runs"] == 2
+    np.testing.assert_allclose(ends["merged_share"], (0.925, np.std([0.9, 0.95], ddof=1)), atol=1e-6)
+    text = collect.figure4_table({"DAL (mobilenet)": ends}, paper_values.paper_figure4("prid"))
+    assert "| ours: DAL (mobilenet) | 2 | 92.5 ± 3.5 % | 85.0 ± 7.1 % |" in text
+    assert "| paper: DAL | | over 90% | about 90% |" in text

@@ -54,7 +54,7 @@ def test_export_matches_the_ema_model_without_dal_tf(tiny_synthetic_root, tmp_pa
 
     model, config = training.restore_for_inference(run_dir)
     m = config.model
-    images = input_pipeline.prepare_frames(frames, m.image_height, m.image_width, m.backbone)
+    images = input_pipeline.prepare_frames(frames, m.image_height, m.image_width)
     with model.averaged_weights():
         expected = model(images, training=False).numpy()
     pooler = features.TrackletPooler(1, expected.shape[1], "max")

@@ -26,7 +26,7 @@ def test_frame_order_is_a_permutation_per_epoch_and_resumes_exactly():
 
 def test_training_batches_carry_no_identity(tiny_synthetic_root):
     dataset = registry.load(DataConfig(data_dir=tiny_synthetic_root))
-    batches = input_pipeline.training_dataset(dataset.train, 8, 64, 32, "mobilenet", seed=0)
+    batches = input_pipeline.training_dataset(dataset.train, 8, 64, 32, seed=0)
     images, cameras, indices = next(iter(batches))
     assert images.shape == (8, 64, 32, 3)
     assert -1.0 <= float(tf.reduce_min(images)) and float(tf.reduce_max(images)) <= 1.0

@@ -187,10 +187,16 @@ def test_ilids_end_to_end_from_tfrecords_both_probe_directions(tmp_path):
     people = {n: (24 + n, 30 - n) for n in range(1, 7)}
     rows = [[(i + k) % 6 + 1 for i in range(6)] for k in range(10)]  # first 3 test, last 3 train
     src = layouts.make_ilids(str(tmp_path / "src"), people, rows)
-    printed, results, shown = end_to_end(tmp_path, "ilids", src, ["--probe_cam=both"], ["--format=tfrecord"])
+    printed, results, shown = end_to_end(tmp_path, "ilids", src, prepare_flags=["--format=tfrecord"])
     assert "people 6" in printed and "official iLIDS-VID splits" in printed and "1 TFRecord shards" in printed
+    # The release's iLIDS-VID number: the mean of both probe directions, by default.
     assert results["probe_cam"] == "both" and "probe camera both" in shown
-    assert results["splits"][0]["scores"]["num_query"] == 3
+    scores = results["splits"][0]["scores"]
+    assert scores["num_query"] == 6 and set(scores["directions"]) == {"1", "2"}
+    for name in ("rank1", "mAP"):
+        assert scores[name] == pytest.approx((scores["directions"]["1"][name] + scores["directions"]["2"][name]) / 2)
+    trained = json.load(open(tmp_path / "run" / "results.json"))
+    assert trained["probe_cam"] == "both" and trained["scores"]["rank1"] == pytest.approx(scores["rank1"])
 
 
 @needs_release
@@ -222,7 +228,7 @@ def test_tfrecord_shards_serve_the_same_frames_without_the_files(tmp_path, monke
     assert from_records.train == from_files.train
 
     def batches(dataset):
-        return list(input_pipeline.training_dataset(dataset.train, 8, 32, 16, "mobilenet", seed=1,
+        return list(input_pipeline.training_dataset(dataset.train, 8, 32, 16, seed=1,
                                                     read=dataset.read_frame).take(3))
 
     expected = batches(from_files)

@@ -78,7 +78,7 @@ def test_killed_run_resumes_to_the_same_state_as_an_uninterrupted_one(tiny_synth
 @pytest.mark.parametrize("flag, message", [
     ("--dataset=nope", "--dataset='nope' is unknown"),
     ("--backbone=vgg", "--backbone='vgg' is not one of"),
-    ("--weights=/no/such/file.h5", "--weights='/no/such/file.h5': no such weights file"),
+    ("--weights=/no/such/file.h5", "--weights=/no/such/file.h5: no such checkpoint or weights file"),
     ("--margin=-0.1", "--margin=-0.1 must be >= 0"),
 ])
 def test_bad_flags_give_one_line_error(flag, message, tmp_path):

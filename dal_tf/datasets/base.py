@@ -94,6 +94,7 @@ class ReidDataset:
     warmup_epochs: float = 2.0  # the release's start of cross-camera association
     optimizer: str = "rmsprop"  # the release's optimiser for this data set
     release_steps: int = 20000  # the release's number of training steps (synthetic: the CPU demo's)
+    probe_cam: str = "1"  # two-camera sets: the probe direction(s) the release reports, "1" or "both"
     frame_store: object = None  # serves encoded frames by path (TFRecords); None: read the files
 
     def read_frame(self, path):

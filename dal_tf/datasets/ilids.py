@@ -1,8 +1,9 @@
 """iLIDS-VID: <src>/i-LIDS-VID/sequences/cam1|cam2/personNNN/cam1_personNNN_XXXXX.png.
 
 300 people, each in both cameras; the official 10 splits of 150 training and 150 test people
-(<src>/train-test people splits/train_test_splits_ilidsvid.mat); cam1 tracklets are the queries,
-cam2 the gallery (evaluate --probe_cam=2 or both for the other direction).
+(<src>/train-test people splits/train_test_splits_ilidsvid.mat). The reported CMC is the mean of
+both probe directions, cam1 -> cam2 and cam2 -> cam1, as the release's
+evaluation/CMC_iLIDS_VID_max_10splits.m computes it (evaluate --probe_cam=1 or 2 for one).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ CAMERAS = ("cam1", "cam2")
 OBTAIN = "https://xiatian-zhu.github.io/downloads_qmul_iLIDS-VID_ReID_dataset.html"
 HOW_TO_PREPARE = f"python -m data_prep.prepare --dataset=ilids --src=<iLIDS-VID, unpacked; get it from {OBTAIN}> --out=<dir>"
 OFFICIAL_SPLITS = os.path.join("train-test people splits", "train_test_splits_ilidsvid.mat")
-SETTINGS = dict(warmup_epochs=2.0, optimizer="rmsprop", release_steps=20000)
+SETTINGS = dict(warmup_epochs=2.0, optimizer="rmsprop", release_steps=20000, probe_cam="both")
 _PERSON_DIR = re.compile(r"person(\d+)")
 
 

@@ -84,9 +84,8 @@ def write_prepared(out: str, manifest: dict, tracklets: list[IndexedTracklet], t
     return manifest
 
 
-def read_prepared(data_dir: str, dataset: str, how_to_prepare: str):
-    """(manifest, tracklets with absolute frame paths, frame store) of a prepared directory; the
-    frame store serves the frames from TFRecords when it has them, else it is None (files)."""
+def read_manifest(data_dir: str, dataset: str, how_to_prepare: str) -> dict:
+    """The checked manifest of a prepared directory of `dataset`."""
     if not data_dir:
         raise UserInputError(f"--dataset={dataset} needs --data_dir, a directory written by {how_to_prepare}")
     manifest_path = os.path.join(data_dir, MANIFEST)
@@ -102,6 +101,14 @@ def read_prepared(data_dir: str, dataset: str, how_to_prepare: str):
     if manifest.get("format_version") != FORMAT_VERSION:
         raise UserInputError(f"--data_dir={data_dir} was prepared in format {manifest.get('format_version')}, this "
                              f"dal_tf reads format {FORMAT_VERSION}; prepare it again with {how_to_prepare}")
+    return manifest
+
+
+def read_prepared(data_dir: str, dataset: str, how_to_prepare: str):
+    """(manifest, tracklets with absolute frame paths, frame store) of a prepared directory; the
+    frame store serves the frames from TFRecords when it has them, else it is None (files)."""
+    manifest = read_manifest(data_dir, dataset, how_to_prepare)
+    manifest_path = os.path.join(data_dir, MANIFEST)
     contents = {}
     for name in (TRACKLETS, FRAMES):
         path = os.path.join(data_dir, name)

@@ -7,6 +7,7 @@ splits JSON (a list of {"train": [...], "test": [...]}) and iLIDS-VID's official
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -14,10 +15,33 @@ import numpy as np
 import scipy.io
 
 from dal_tf.datasets.base import ReidDataset, natural_key, natural_sorted
-from dal_tf.datasets.prepared import IndexedTracklet, tracklet_set
+from dal_tf.datasets.prepared import IndexedTracklet, read_manifest, tracklet_set
 from dal_tf.errors import UserInputError
 
 NUM_SPLITS = 10
+# split_fingerprint of the released DAL lists (evaluation/datasplits/{PRID2011,iLIDS-VID}), the
+# splits behind the paper's tables. Only the hash is kept here, not the lists.
+RELEASED_SPLITS_SHA256 = {
+    "prid": "268dac83745d99585b95115ac0a857452c88798d48096f320dadb848660763e4",
+    "ilids": "061b1de642e6afee80942cd2b1bc659515e1de5a7a6dcb49bbd158edbce30165",
+}
+RELEASED_SPLITS_FOLDER = {"prid": "PRID2011", "ilids": "iLIDS-VID"}
+
+
+def split_fingerprint(splits: list[dict]) -> str:
+    """sha256 of the people of every split, in order, independent of how each list is sorted."""
+    canonical = [{"test": sorted(s["test"]), "train": sorted(s["train"])} for s in splits]
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def require_released_splits(dataset: str, data_dir: str):
+    """Refuses a prepared PRID 2011 or iLIDS-VID whose splits are not the release's lists."""
+    manifest = read_manifest(data_dir, dataset, f"python -m data_prep.prepare --dataset={dataset}")
+    if split_fingerprint(manifest["splits"]) != RELEASED_SPLITS_SHA256[dataset]:
+        raise UserInputError(
+            f"--data_dir={data_dir} has other splits than the paper's ({manifest.get('split_source')}); prepare it "
+            f"with --splits=<DAL release>/evaluation/datasplits/{RELEASED_SPLITS_FOLDER[dataset]}, or pass "
+            "--allow_other_splits")
 
 
 def seeded_splits(people: list[str], seed: int, num_splits: int = NUM_SPLITS) -> list[dict]:
