@@ -19,24 +19,28 @@ from dal_tf.networks import imagenet, mobilenet_v1, resnet_v1, slim_checkpoint
 
 @dataclasses.dataclass(frozen=True)
 class Network:
-    build: Callable[[int, int, float], keras.Model]
+    build: Callable[[int, int, float, float], keras.Model]  # (height, width, alpha, batchnorm decay)
     scope: str  # the slim variable scope of its checkpoint
+    batchnorm_decay: float  # slim's
 
 
 NETWORKS = {
-    "mobilenet": Network(mobilenet_v1.build, mobilenet_v1.SCOPE),
-    "resnet50": Network(lambda height, width, alpha: resnet_v1.build(height, width), resnet_v1.SCOPE),
+    "mobilenet": Network(mobilenet_v1.build, mobilenet_v1.SCOPE, mobilenet_v1.BATCHNORM_DECAY),
+    "resnet50": Network(lambda height, width, alpha, decay: resnet_v1.build(height, width, decay), resnet_v1.SCOPE,
+                        resnet_v1.BATCHNORM_DECAY),
 }
 BACKBONES = tuple(NETWORKS)
 
 
 def build_backbone(name: str, weights: str, height: int, width: int, alpha: float = 1.0, *,
-                   restore_moving_statistics: bool = True, cache_dir: str = "", log=print) -> keras.Model:
+                   batchnorm_decay: float = 0.0, restore_moving_statistics: bool = True, cache_dir: str = "",
+                   log=print) -> keras.Model:
     """A Keras model from [N, height, width, 3] frames in [-1, 1] to [N, D] features.
 
     weights: 'imagenet' (the release's TF-slim checkpoint, downloaded once into cache_dir),
     'none' (random initialisation), a TF1 checkpoint prefix (e.g. mobilenet_v1_1.0_224.ckpt or
     resnet_v1_50.ckpt) or a Keras .h5 weights file.
+    batchnorm_decay: the moving statistics' decay; 0: slim's for the network (0.9997, 0.997).
     restore_moving_statistics: False starts the BatchNorm moving statistics at 0 and 1 as the
     release does (it restores only trainable variables from the checkpoint).
     """
@@ -52,7 +56,7 @@ def build_backbone(name: str, weights: str, height: int, width: int, alpha: floa
         raise UserInputError(f"--weights={weights}: no such checkpoint or weights file (expected imagenet, none, "
                              "a TF checkpoint prefix such as mobilenet_v1_1.0_224.ckpt or a Keras .h5 file)")
     try:
-        model = network.build(height, width, alpha)
+        model = network.build(height, width, alpha, batchnorm_decay or network.batchnorm_decay)
     except ValueError as error:
         raise UserInputError(f"--backbone={name} at {height}x{width}, --alpha={alpha}: {error}") from error
     if weights == "none":

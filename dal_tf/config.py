@@ -62,12 +62,15 @@ class ModelConfig:
     alpha: float = 1.0  # MobileNet width multiplier
     image_height: int = 224
     image_width: int = 112
+    batchnorm_decay: float = 0.0  # 0: slim's for the network (MobileNet 0.9997, ResNet-50 0.997)
     restore_moving_statistics: bool = True  # False: BatchNorm statistics start at 0 and 1, as the release's
 
     def __post_init__(self):
         _check_choice("backbone", self.backbone, ("mobilenet", "resnet50"))
         if self.image_height < 32 or self.image_width < 32:
             raise _error(f"--image_height/--image_width must be >= 32, got {self.image_height}x{self.image_width}")
+        if not 0 <= self.batchnorm_decay < 1:
+            raise _error(f"--batchnorm_decay={self.batchnorm_decay} must be in [0, 1) (0: the network's own)")
 
 
 @dataclasses.dataclass(frozen=True)

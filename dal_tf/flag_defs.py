@@ -32,6 +32,8 @@ def define_model_flags():
     flags.DEFINE_float("alpha", 1.0, "MobileNet width multiplier (1.0 = the paper's network).")
     flags.DEFINE_integer("image_height", 224, "Input height (release: 224).")
     flags.DEFINE_integer("image_width", 112, "Input width (release: 112).")
+    flags.DEFINE_float("batchnorm_decay", 0.0, "Decay of the BatchNorm moving statistics; 0: slim's (MobileNet 0.9997, "
+                       "ResNet-50 0.997). Runs much shorter than the release's may need less (the CPU demo: 0.99).")
     flags.DEFINE_boolean("restore_moving_statistics", True, "Take the BatchNorm moving statistics from --weights; "
                          "--norestore_moving_statistics starts them at 0 and 1 as the release does.")
 
@@ -43,6 +45,7 @@ def data_config(values) -> DataConfig:
 def model_config(values) -> ModelConfig:
     return ModelConfig(backbone=values.backbone, weights=values.weights, alpha=values.alpha,
                        image_height=values.image_height, image_width=values.image_width,
+                       batchnorm_decay=values.batchnorm_decay,
                        restore_moving_statistics=values.restore_moving_statistics)
 
 

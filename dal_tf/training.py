@@ -74,6 +74,7 @@ def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int, info:
     keras.mixed_precision.set_global_policy("mixed_float16" if config.mixed_precision else "float32")
     with strategy.scope():
         backbone = backbones.build_backbone(m.backbone, m.weights, m.image_height, m.image_width, m.alpha,
+                                            batchnorm_decay=m.batchnorm_decay,
                                             restore_moving_statistics=m.restore_moving_statistics, log=log)
         if strategy.num_replicas_in_sync > 1:
             backbone = distribution.with_synchronized_batchnorm(backbone)
@@ -179,7 +180,8 @@ def restore_for_inference(train_dir: str, checkpoint: str = "") -> tuple[Embeddi
     info = read_run_json(train_dir, RUN_INFO)
     m = config.model
     # The checkpoint holds every weight: no ImageNet download or weights file needed.
-    backbone = backbones.build_backbone(m.backbone, "none", m.image_height, m.image_width, m.alpha)
+    backbone = backbones.build_backbone(m.backbone, "none", m.image_height, m.image_width, m.alpha,
+                                        batchnorm_decay=m.batchnorm_decay)
     model = model_for(config, backbone, info, epoch_steps=1, dataset_warmup_epochs=0.0)
     inference_parts = checkpoint_for(model, optimizer=False, anchors=False)
     inference_parts.restore(checkpoint).expect_partial().assert_existing_objects_matched()

@@ -163,15 +163,17 @@ def figure4_table(ends: dict[str, dict], paper: dict | None) -> str:
 def write_outputs(runs: list[Run], runs_dir: str, out_dir: str, stem: str, title: str, paper: dict,
                   paper_figure4: dict | None = None) -> dict:
     summary = summarize(runs, runs_dir)
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {run.row: [] for run in runs if run.dal}  # finished runs of each DAL row
     for run in runs:
         train_dir = os.path.join(runs_dir, run.name)
         if run.dal and run_scores(train_dir) is not None:
-            groups.setdefault(run.row, []).append(train_dir)
+            groups[run.row].append(train_dir)
     text = f"# {title}\n\n" + markdown_table(summary, paper)
     if groups:
         text += "\n" + figure4_table(figure4_end_points(groups), paper_figure4)
-        figure4(groups, os.path.join(out_dir, f"{stem}_figure4.png"), f"{title}: association (Fig. 4)")
+    if any(groups.values()):
+        figure4({row: dirs for row, dirs in groups.items() if dirs}, os.path.join(out_dir, f"{stem}_figure4.png"),
+                f"{title}: association (Fig. 4)")
     atomic_write_text(os.path.join(out_dir, f"{stem}.md"), text)
     atomic_write_text(os.path.join(out_dir, f"{stem}.csv"), csv_table(summary, paper))
     return summary

@@ -100,7 +100,8 @@ def reproduce():
     collect.write_outputs(planned, FLAGS.runs_dir, FLAGS.out, stem, title,
                           paper_values.paper_rows(FLAGS.table, dataset), paper_values.paper_figure4(dataset))
     print(open(os.path.join(FLAGS.out, f"{stem}.md")).read())
-    print(f"wrote {FLAGS.out}/{stem}.md, .csv and _figure4.png; {time.time() - began:.0f} s")
+    figure = os.path.exists(os.path.join(FLAGS.out, f"{stem}_figure4.png"))
+    print(f"wrote {FLAGS.out}/{stem}.md, .csv{' and _figure4.png' if figure else ''}; {time.time() - began:.0f} s")
 
 
 if __name__ == "__main__":

@@ -66,9 +66,11 @@ PROXY_VARIANTS = (
     ("ID-supervised", ["--objective=supervised"], False),
     ("DAL, anchor_update=normalized", ["--anchor_update=normalized"], True),
 )
-# The proxy study's scale: 64x32 frames (the synthetic set's 128x64, halved), 800 steps.
+# The proxy study's scale: 64x32 frames (the synthetic set's 128x64, halved), 800 steps, and so
+# the demo's BatchNorm decay (experiments/flags/synthetic_demo.flags says why).
 PROXY_FLAGS = ("--dataset=synthetic", "--backbone=mobilenet", "--image_height=64", "--image_width=32",
-               "--batch_size=64", "--max_steps=800", "--log_every=20", "--checkpoint_every=400")
+               "--batch_size=64", "--max_steps=800", "--batchnorm_decay=0.99", "--log_every=20",
+               "--checkpoint_every=400")
 
 
 def runs(request: Request) -> list[Run]:

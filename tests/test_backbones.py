@@ -62,11 +62,14 @@ def test_resnet50_from_v1_checkpoint_equals_slim_reference(resnet_checkpoint, he
 
 @pytest.mark.parametrize("name,count,momentum,epsilon", [("mobilenet", 27, 0.9997, 1e-3), ("resnet50", 53, 0.997, 1e-5)])
 def test_every_batchnorm_has_slims_decay_and_epsilon(name, count, momentum, epsilon):
-    model = backbones.build_backbone(name, "none", 64, 32)
-    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
-    assert len(norms) == count
-    assert {(layer.momentum, layer.epsilon, layer.center, layer.scale) for layer in norms} == {
-        (momentum, epsilon, True, True)}
+    def settings(model):
+        norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+        assert len(norms) == count
+        return {(layer.momentum, layer.epsilon, layer.center, layer.scale) for layer in norms}
+
+    assert settings(backbones.build_backbone(name, "none", 64, 32)) == {(momentum, epsilon, True, True)}
+    short_runs = backbones.build_backbone(name, "none", 64, 32, batchnorm_decay=0.99)
+    assert settings(short_runs) == {(0.99, epsilon, True, True)}
 
 
 def keras_applications_weights_as_slim(model):

@@ -28,11 +28,11 @@ def checkpoint_prefix(folder: str) -> str | None:
     return None
 
 
-def imagenet_checkpoint(backbone: str, cache_dir: str, log=print, url: str = "") -> str:
+def imagenet_checkpoint(backbone: str, cache_dir: str, log=print) -> str:
     """The checkpoint prefix of `backbone`'s ImageNet archive under cache_dir/imagenet, downloading
     and unpacking it on first use. The unpacked folder appears in one rename, so an interrupted
     download leaves nothing that a later run would take for the checkpoint."""
-    url = url or ARCHIVES[backbone]
+    url = ARCHIVES[backbone]
     archive = os.path.basename(url)
     folder = os.path.join(cache_dir, "imagenet", archive.removesuffix(".tgz").removesuffix(".tar.gz"))
     if os.path.isdir(folder):

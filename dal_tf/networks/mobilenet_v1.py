@@ -17,7 +17,7 @@ from keras import layers
 from dal_tf.networks.layers import batch_norm, conv
 
 SCOPE = "MobilenetV1"
-BATCHNORM_MOMENTUM = 0.9997  # mobilenet_v1_arg_scope's batch-norm decay
+BATCHNORM_DECAY = 0.9997  # mobilenet_v1_arg_scope's batch-norm decay
 BATCHNORM_EPSILON = 1e-3
 MIN_DEPTH = 8
 # (stride, depth) of Conv2d_0 (a full 3x3 convolution) and Conv2d_1..13 (depthwise separable).
@@ -35,7 +35,7 @@ def scaled_depth(depth: int, alpha: float) -> int:
     return max(int(depth * alpha), MIN_DEPTH)
 
 
-def build(height: int, width: int, alpha: float = 1.0) -> keras.Model:
+def build(height: int, width: int, alpha: float = 1.0, batchnorm_decay: float = BATCHNORM_DECAY) -> keras.Model:
     """[N, height, width, 3] images in [-1, 1] -> [N, 1024 * alpha] features (global average of
     the last map: slim's AvgPool_1a, whose 7x7-at-most kernel covers the whole map at 224x112)."""
     if alpha <= 0:
@@ -44,15 +44,15 @@ def build(height: int, width: int, alpha: float = 1.0) -> keras.Model:
     x = images
     for i, (stride, depth) in enumerate(CONV_DEFS):
         if i == 0:
-            x = _conv_bn_relu6(x, scaled_depth(depth, alpha), 3, stride, "Conv2d_0")
+            x = _conv_bn_relu6(x, scaled_depth(depth, alpha), 3, stride, "Conv2d_0", batchnorm_decay)
         else:
-            x = _conv_bn_relu6(x, None, 3, stride, f"Conv2d_{i}_depthwise")
-            x = _conv_bn_relu6(x, scaled_depth(depth, alpha), 1, 1, f"Conv2d_{i}_pointwise")
+            x = _conv_bn_relu6(x, None, 3, stride, f"Conv2d_{i}_depthwise", batchnorm_decay)
+            x = _conv_bn_relu6(x, scaled_depth(depth, alpha), 1, 1, f"Conv2d_{i}_pointwise", batchnorm_decay)
     features = layers.GlobalAveragePooling2D(name="AvgPool_1a")(x)
     return keras.Model(images, features, name=SCOPE)
 
 
-def _conv_bn_relu6(x, depth, kernel, stride, scope):
+def _conv_bn_relu6(x, depth, kernel, stride, scope, batchnorm_decay):
     x = conv(x, depth, kernel, stride, scope, initializer())
-    x = batch_norm(x, scope, momentum=BATCHNORM_MOMENTUM, epsilon=BATCHNORM_EPSILON)
+    x = batch_norm(x, scope, momentum=batchnorm_decay, epsilon=BATCHNORM_EPSILON)
     return layers.ReLU(6.0, name=f"{scope}.relu6")(x)
