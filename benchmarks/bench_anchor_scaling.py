@@ -78,20 +78,20 @@ def measure(num_tracklets: int, steps: int) -> dict:
 
 def checkpoint_peaks(anchors) -> tuple[float, float, float]:
     """Peak resident memory while the tables are written to a checkpoint, while they are read back
-    one at a time as a resumed run reads them (training.restore_anchor_tables), and while they are
+    one at a time as a resumed run reads them (checkpoints.restore_anchor_tables), and while they are
     read back together (last: its copies stay in the process's allocator)."""
     import tensorflow as tf
 
-    from dal_tf import training
+    from dal_tf import checkpoints
 
-    checkpoint = tf.train.Checkpoint(**{training.ANCHORS: anchors})
+    checkpoint = tf.train.Checkpoint(**{checkpoints.ANCHORS: anchors})
     directory = tempfile.mkdtemp(prefix="dal_tf_bench_anchors_")
     try:
         reset_peak_resident()
         path = checkpoint.save(os.path.join(directory, "anchors"))  # as training saves
         peaks = [resident_gib("VmHWM")]
         reset_peak_resident()
-        training.restore_anchor_tables(anchors, path)
+        checkpoints.restore_anchor_tables(anchors, path)
         peaks.append(resident_gib("VmHWM"))
         reset_peak_resident()
         checkpoint.restore(path).assert_consumed()

@@ -29,7 +29,6 @@ NETWORKS = {
     "resnet50": Network(lambda height, width, alpha, decay: resnet_v1.build(height, width, decay), resnet_v1.SCOPE,
                         resnet_v1.BATCHNORM_DECAY),
 }
-BACKBONES = tuple(NETWORKS)
 
 
 def build_backbone(name: str, weights: str, height: int, width: int, alpha: float = 1.0, *,
@@ -44,14 +43,7 @@ def build_backbone(name: str, weights: str, height: int, width: int, alpha: floa
     restore_moving_statistics: False starts the BatchNorm moving statistics at 0 and 1 as the
     release does (it restores only trainable variables from the checkpoint).
     """
-    if name not in NETWORKS:
-        raise UserInputError(f"--backbone={name!r} is not one of {', '.join(BACKBONES)}")
-    network = NETWORKS[name]
-    if name == "resnet50" and alpha != 1.0:
-        raise UserInputError(f"--alpha={alpha} applies to mobilenet only")
-    if weights == "imagenet" and alpha != 1.0:
-        raise UserInputError(f"--alpha={alpha}: the release's ImageNet checkpoint is MobileNet v1 1.0; "
-                             "use --alpha=1.0, --weights=none or --weights=PATH to a checkpoint of that width")
+    network = NETWORKS[name]  # one of config.BACKBONES, checked by ModelConfig with --alpha
     if weights not in ("imagenet", "none") and not _exists(weights):
         raise UserInputError(f"--weights={weights}: no such checkpoint or weights file (expected imagenet, none, "
                              "a TF checkpoint prefix such as mobilenet_v1_1.0_224.ckpt or a Keras .h5 file)")

@@ -1,4 +1,8 @@
-"""Plain configuration objects. Entry points build them from flags; nothing below reads FLAGS."""
+"""Plain configuration objects, and the one definition of every option: its default, its help and
+its choices live in the fields below. Entry points turn the fields into absl flags
+(flag_defs.define_flags) and the parsed flags back into these objects; nothing below them reads
+FLAGS. Each object checks its values once, when it is made.
+"""
 
 from __future__ import annotations
 
@@ -6,127 +10,152 @@ import dataclasses
 import os
 import typing
 
+from dal_tf.errors import UserInputError
+
+BACKBONES = ("mobilenet", "resnet50")
+POOLINGS = ("max", "mean")
+PROTOCOLS = ("mars", "torchreid", "single_shot")
+PROBE_CAMS = ("1", "2", "both")
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+def option(default, help: str, choices: tuple[str, ...] = ()):  # noqa: A002 - absl's word for it
+    """A config field that is also a flag: its default, its --help text and, for a choice, the values."""
+    return dataclasses.field(default=default, metadata=dict(help=help, choices=choices))
+
 
 def default_cache_dir() -> str:
     return os.environ.get("DAL_TF_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "dal_tf"))
 
 
-@dataclasses.dataclass(frozen=True)
-class DataConfig:
-    dataset: str = "synthetic"
-    data_dir: str = ""  # empty: the data set's own default (the cache for `synthetic`)
-    split: int = 1
-    seed: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class AssociationConfig:
-    """DAL's association settings; defaults are the released code's (see README)."""
-
-    distance: str = "squared"  # squared | euclidean (paper)
-    margin: float = 0.5  # paper: 0.2
-    eta: float = 0.5
-    anchor_init: str = "zeros"  # zeros | mean (paper)
-    anchor_update: str = "released"  # released | normalized
-    loss_terms: str = "both"  # both | intra | cross
-    lambda_cross: float = 1.0
+class Checked:
+    """Refuses a value outside a field's choices, naming the flag (an empty default means "the
+    model's or data set's own" and stays allowed)."""
 
     def __post_init__(self):
-        _check_choice("distance", self.distance, ("squared", "euclidean"))
-        _check_choice("anchor_init", self.anchor_init, ("zeros", "mean"))
-        _check_choice("anchor_update", self.anchor_update, ("released", "normalized"))
-        _check_choice("loss_terms", self.loss_terms, ("both", "intra", "cross"))
-        if self.margin < 0:
-            raise _error(f"--margin={self.margin} must be >= 0")
-        if not 0 < self.eta <= 1:
-            raise _error(f"--eta={self.eta} must be in (0, 1]")
-        if self.lambda_cross < 0:
-            raise _error(f"--lambda_cross={self.lambda_cross} must be >= 0")
+        for field in dataclasses.fields(self):
+            choices = field.metadata.get("choices")
+            value = getattr(self, field.name)
+            if choices and value not in choices and not (value == "" == field.default):
+                raise UserInputError(f"--{field.name}={getattr(self, field.name)!r} is not one of {', '.join(choices)}")
 
 
-def _error(message: str):
-    from dal_tf.errors import UserInputError
-
-    return UserInputError(message)
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]):
-    if value not in choices:
-        raise _error(f"--{name}={value!r} is not one of {', '.join(choices)}")
+def _require(condition: bool, message: str):
+    if not condition:
+        raise UserInputError(message)
 
 
 @dataclasses.dataclass(frozen=True)
-class ModelConfig:
-    backbone: str = "mobilenet"  # mobilenet | resnet50: the release's TF-slim networks
-    weights: str = "imagenet"  # imagenet (the release's checkpoint) | none | a TF-slim checkpoint or Keras .h5 file
-    alpha: float = 1.0  # MobileNet width multiplier
-    image_height: int = 224
-    image_width: int = 112
-    batchnorm_decay: float = 0.0  # 0: slim's for the network (MobileNet 0.9997, ResNet-50 0.997)
-    restore_moving_statistics: bool = True  # False: BatchNorm statistics start at 0 and 1, as the release's
+class DataConfig(Checked):
+    dataset: str = option("synthetic", "Registered data set: synthetic (built in), prid, ilids, mars (prepared "
+                          "with data_prep.prepare).")
+    data_dir: str = option("", "Prepared data directory; empty: the data set's default (the cache for synthetic).")
+    split: int = option(1, "Train/test split number.")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig(Checked):
+    backbone: str = option("mobilenet", "mobilenet: slim mobilenet_v1 (1024-d) | resnet50: slim resnet_v1_50 "
+                           "(2048-d), the release's networks.", BACKBONES)
+    weights: str = option("imagenet", "imagenet: the release's TF-slim ImageNet checkpoint, downloaded once | none | "
+                          "PATH: a TF-slim checkpoint prefix (mobilenet_v1_1.0_224.ckpt, resnet_v1_50.ckpt) or a "
+                          "Keras .h5 weights file.")
+    alpha: float = option(1.0, "MobileNet width multiplier (1.0 = the paper's network).")
+    image_height: int = option(224, "Input height (release: 224).")
+    image_width: int = option(112, "Input width (release: 112).")
+    batchnorm_decay: float = option(0.0, "Decay of the BatchNorm moving statistics; 0: slim's (MobileNet 0.9997, "
+                                    "ResNet-50 0.997). Runs much shorter than the release's may need less (the CPU "
+                                    "demo: 0.99).")
+    restore_moving_statistics: bool = option(True, "Take the BatchNorm moving statistics from --weights; "
+                                             "--norestore_moving_statistics starts them at 0 and 1 as the release "
+                                             "does.")
 
     def __post_init__(self):
-        _check_choice("backbone", self.backbone, ("mobilenet", "resnet50"))
-        if self.image_height < 32 or self.image_width < 32:
-            raise _error(f"--image_height/--image_width must be >= 32, got {self.image_height}x{self.image_width}")
-        if not 0 <= self.batchnorm_decay < 1:
-            raise _error(f"--batchnorm_decay={self.batchnorm_decay} must be in [0, 1) (0: the network's own)")
+        super().__post_init__()
+        _require(self.image_height >= 32 and self.image_width >= 32,
+                 f"--image_height/--image_width must be >= 32, got {self.image_height}x{self.image_width}")
+        _require(0 <= self.batchnorm_decay < 1, f"--batchnorm_decay={self.batchnorm_decay} must be in [0, 1) "
+                 "(0: the network's own)")
+        _require(self.alpha > 0, f"--alpha={self.alpha} must be > 0")
+        _require(self.backbone == "mobilenet" or self.alpha == 1.0, f"--alpha={self.alpha} applies to mobilenet only")
+        _require(self.weights != "imagenet" or self.alpha == 1.0,
+                 f"--alpha={self.alpha}: the release's ImageNet checkpoint is MobileNet v1 1.0; use --alpha=1.0, "
+                 "--weights=none or --weights=PATH to a checkpoint of that width")
 
 
 @dataclasses.dataclass(frozen=True)
-class OptimConfig:
-    """Empty / zero fields take the data set's release setting (see training.build_optimizer)."""
+class AssociationConfig(Checked):
+    """DAL's association settings; defaults are the released code's, the paper's in brackets."""
 
-    optimizer: str = "auto"  # auto | rmsprop | sgd
-    learning_rate: float = 0.0  # 0: 0.045 for RMSProp, 0.01 for SGD
-    lr_decay_factor: float = 0.94  # RMSProp: exponential staircase decay
-    epochs_per_decay: float = 2.0
-    weight_decay: float = 4e-5
-    clip_value: float = 2.0  # element-wise gradient clipping
-    ema_decay: float = 0.9999
+    distance: str = option("squared", "squared | euclidean [paper].", ("squared", "euclidean"))
+    margin: float = option(0.5, "Hinge margin [paper: 0.2].")
+    eta: float = option(0.5, "Intra-anchor update rate (Eq. 1).")
+    anchor_init: str = option("zeros", "zeros | mean [paper: each tracklet's mean frame feature].", ("zeros", "mean"))
+    anchor_update: str = option("released", "released | normalized (moving average of unit vectors).",
+                                ("released", "normalized"))
+    loss_terms: str = option("both", "both | intra (L_I only) | cross (L_C only).", ("both", "intra", "cross"))
+    lambda_cross: float = option(1.0, "Weight of L_C in L_I + lambda * L_C.")
 
     def __post_init__(self):
-        _check_choice("optimizer", self.optimizer, ("auto", "rmsprop", "sgd"))
-        if self.learning_rate < 0 or self.weight_decay < 0 or self.clip_value <= 0:
-            raise _error("--learning_rate and --weight_decay must be >= 0 and --clip_value > 0")
-        if not 0 <= self.ema_decay < 1:
-            raise _error(f"--ema_decay={self.ema_decay} must be in [0, 1)")
+        super().__post_init__()
+        _require(self.margin >= 0, f"--margin={self.margin} must be >= 0")
+        _require(0 < self.eta <= 1, f"--eta={self.eta} must be in (0, 1]")
+        _require(self.lambda_cross >= 0, f"--lambda_cross={self.lambda_cross} must be >= 0")
 
 
 @dataclasses.dataclass(frozen=True)
-class TrainConfig:
+class OptimConfig(Checked):
+    """Zero / auto fields take the data set's release setting (see schedules.build_optimizer)."""
+
+    optimizer: str = option("auto", "auto (the data set's: RMSProp PRID/iLIDS-VID, SGD MARS) | rmsprop | sgd.",
+                            ("auto", "rmsprop", "sgd"))
+    learning_rate: float = option(0.0, "Initial learning rate; 0: 0.045 (RMSProp) or 0.01 (SGD).")
+    lr_decay_factor: float = option(0.94, "RMSProp: staircase decay factor.")
+    epochs_per_decay: float = option(2.0, "RMSProp: epochs between decays.")
+    weight_decay: float = option(4e-5, "L2 weight decay on convolution kernels.")
+    clip_value: float = option(2.0, "Element-wise gradient clipping.")
+    ema_decay: float = option(0.9999, "Decay of the weight averages used for evaluation.")
+
+    def __post_init__(self):
+        super().__post_init__()
+        _require(self.learning_rate >= 0 and self.weight_decay >= 0 and self.clip_value > 0,
+                 "--learning_rate and --weight_decay must be >= 0 and --clip_value > 0")
+        _require(0 <= self.ema_decay < 1, f"--ema_decay={self.ema_decay} must be in [0, 1)")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig(Checked):
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     association: AssociationConfig = AssociationConfig()
     optim: OptimConfig = OptimConfig()
-    train_dir: str = "runs/default"
-    batch_size: int = 64
-    max_steps: int = -1  # -1: the release's number for the data set; 0: evaluate only
-    warmup_epochs: float = -1.0  # -1: the release's warm-up for the data set
-    checkpoint_every: int = 200
-    log_every: int = 10
-    eval_batch_size: int = 128
-    pooling: str = "max"
-    seed: int = 0
-    deterministic: bool = False  # bitwise-reproducible ops (slower)
-    objective: str = "dal"  # dal | supervised (the ID-supervised counterpart, Table 3)
-    label_smoothing: float = 0.1  # supervised only
-    strategy: str = "default"  # default | mirrored | multiworker (tf.distribute)
-    mixed_precision: bool = False  # mixed_float16 backbone; anchors and losses stay float32
-    jit_compile: bool = False  # XLA-compile each replica's forward and backward pass
+    train_dir: str = option("runs/default", "Checkpoints, TensorBoard logs, config.json and results.json; a rerun "
+                            "resumes from its latest checkpoint.")
+    batch_size: int = option(64, "Random frames per training batch, over all replicas (release: 64).")
+    max_steps: int = option(-1, "Training steps; -1: the release's count for the data set; 0: evaluate the network "
+                            "as initialised.")
+    warmup_epochs: float = option(-1.0, "Epochs before cross-camera association; -1: the data set's release value.")
+    checkpoint_every: int = option(200, "Steps between checkpoints.")
+    log_every: int = option(10, "Steps between progress and TensorBoard updates.")
+    eval_batch_size: int = option(128, "Frames per batch when extracting test features.")
+    pooling: str = option("max", "Pooling of frame features into a tracklet feature at test time.", POOLINGS)
+    seed: int = option(0, "Seed of the frame order and the initialisation.")
+    deterministic: bool = option(False, "Bitwise-reproducible TF ops (slower).")
+    objective: str = option("dal", "dal | supervised: the ID-supervised counterpart (softmax on training person "
+                            "ids; Table 3).", ("dal", "supervised"))
+    label_smoothing: float = option(0.1, "Supervised objective: label smoothing (release: 0.1).")
+    strategy: str = option("default", "tf.distribute: one device | all local GPUs | the cluster in TF_CONFIG. "
+                           "--batch_size is global.", STRATEGIES)
+    mixed_precision: bool = option(False, "mixed_float16 backbone; anchors, distances and losses stay float32.")
+    jit_compile: bool = option(False, "XLA-compile each replica's forward and backward pass.")
 
     def __post_init__(self):
-        _check_choice("objective", self.objective, ("dal", "supervised"))
-        _check_choice("strategy", self.strategy, ("default", "mirrored", "multiworker"))
-        if not 0 <= self.label_smoothing < 1:
-            raise _error(f"--label_smoothing={self.label_smoothing} must be in [0, 1)")
-        if self.batch_size < 2:
-            raise _error(f"--batch_size={self.batch_size} must be >= 2")
-        if self.max_steps < -1:
-            raise _error(f"--max_steps={self.max_steps} must be >= 0 (or -1 for the data set's default)")
-        if self.checkpoint_every < 1 or self.log_every < 1:
-            raise _error("--checkpoint_every and --log_every must be >= 1")
-        _check_choice("pooling", self.pooling, ("max", "mean"))
+        super().__post_init__()
+        _require(0 <= self.label_smoothing < 1, f"--label_smoothing={self.label_smoothing} must be in [0, 1)")
+        _require(self.batch_size >= 2, f"--batch_size={self.batch_size} must be >= 2")
+        _require(self.max_steps >= -1, f"--max_steps={self.max_steps} must be >= 0 (or -1 for the data set's default)")
+        _require(self.checkpoint_every >= 1 and self.log_every >= 1, "--checkpoint_every and --log_every must be >= 1")
+        _require(self.eval_batch_size >= 1, f"--eval_batch_size={self.eval_batch_size} must be >= 1")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -139,3 +168,80 @@ class TrainConfig:
             name: types[name](**value) if dataclasses.is_dataclass(types.get(name)) else value
             for name, value in values.items()
         })
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalRequest(Checked):
+    """What dal_tf.evaluate scores: a training run (its EMA weights) or an export, on one or several
+    splits. Empty fields take the model's own setting."""
+
+    train_dir: str = option("", "Training run to evaluate with its EMA weights; may contain {split}.")
+    checkpoint: str = option("", "With --train_dir: this checkpoint of the run instead of the latest; may contain "
+                             "{split}.")
+    saved_model: str = option("", "dal_tf.export directory to evaluate instead; may contain {split}.")
+    dataset: str = option("", "Registered data set; default: the one the model was trained on.")
+    data_dir: str = option("", "Prepared data directory; default: the training run's (or the data set's).")
+    splits: str = option("", "Splits to evaluate: N, N-M or N,M,...; default: the model's training split.")
+    protocol: str = option("", "Default: the data set's own.", PROTOCOLS)
+    pooling: str = option("", "Pooling of frame features into a tracklet feature; default: the run's (max for an "
+                          "export).", POOLINGS)
+    probe_cam: str = option("", "Two-camera sets: queries from camera 1, camera 2, or the mean of both directions; "
+                            "default: what the release reports (both for iLIDS-VID, camera 1 for PRID 2011).",
+                            PROBE_CAMS)
+    eval_batch_size: int = option(128, "Frames per batch (memory is bounded by it).")
+
+    def __post_init__(self):
+        super().__post_init__()
+        _require(bool(self.train_dir) != bool(self.saved_model), "give exactly one of --train_dir and --saved_model")
+        _require(not self.checkpoint or bool(self.train_dir), "--checkpoint needs --train_dir")
+        _require(self.eval_batch_size >= 1, f"--eval_batch_size={self.eval_batch_size} must be >= 1")
+
+    @property
+    def source_flag(self) -> str:
+        return "--train_dir" if self.train_dir else "--saved_model"
+
+    @property
+    def source(self) -> str:
+        return self.train_dir or self.saved_model
+
+
+@dataclasses.dataclass(frozen=True)
+class MatchConfig(Checked):
+    """What dal_tf.match ranks: gallery tracklets for each query tracklet, with an export."""
+
+    saved_model: str = option("", "Directory written by dal_tf.export.")
+    query: str = option("", "Directory of query tracklets, one folder of frames each.")
+    gallery: str = option("", "Directory of gallery tracklets, one folder of frames each.")
+    top_k: int = option(10, "Gallery tracklets listed per query.")
+    csv: str = option("", "Also write query,rank,gallery,distance rows to this CSV file.")
+    batch_size: int = option(128, "Frames per batch (memory is bounded by it).")
+    pooling: str = option("max", "Pooling of frame features into a tracklet feature.", POOLINGS)
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("saved_model", "query", "gallery"):
+            _require(bool(getattr(self, name)), f"--{name} is required")
+        _require(self.top_k >= 1, f"--top_k={self.top_k} must be >= 1")
+        _require(self.batch_size >= 1, f"--batch_size={self.batch_size} must be >= 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class PrepareConfig(Checked):
+    """What data_prep.prepare indexes, and how."""
+
+    dataset: str = option("", "The data set as its owners distribute it.", ("prid", "ilids", "mars"))
+    src: str = option("", "The data set as distributed (see the README for each layout).")
+    out: str = option("", "Directory to write the prepared index to.")
+    splits: str = option("", "PRID / iLIDS-VID: a released DAL split folder, a torchreid .json or iLIDS-VID's .mat; "
+                         "default: seeded halves (PRID), the official .mat in --src (iLIDS-VID).")
+    seed: int = option(0, "Seed of PRID's random splits.")
+    format: str = option("files", "tfrecord: also copy the frames into sharded TFRecords under --out (fast on "
+                         "network file systems).", ("files", "tfrecord"))
+    skip_corrupt: bool = option(False, "Drop unreadable frames (listed in the manifest) instead of stopping.")
+
+    def __post_init__(self):
+        _require(bool(self.dataset), "--dataset is required: one of prid, ilids, mars")
+        super().__post_init__()
+        _require(bool(self.src) and bool(self.out), "--src and --out are required")
+        _require(not (self.dataset == "mars" and self.splits), "--splits does not apply to MARS, which has one "
+                 "standard split")

@@ -17,9 +17,6 @@ import tensorflow as tf
 
 from dal_tf.errors import UserInputError
 
-STRATEGIES = ("default", "mirrored", "multiworker")
-
-
 def make_strategy(name: str) -> tf.distribute.Strategy:
     if name == "default":
         return tf.distribute.get_strategy()
@@ -30,7 +27,7 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
             raise UserInputError("--strategy=multiworker reads the cluster from the TF_CONFIG environment variable, "
                                  "which is not set")
         return tf.distribute.MultiWorkerMirroredStrategy()
-    raise UserInputError(f"--strategy={name} is not one of {', '.join(STRATEGIES)}")
+    raise ValueError(f"strategy {name!r} is not one of default, mirrored, multiworker")
 
 
 def is_chief(strategy: tf.distribute.Strategy) -> bool:
@@ -56,6 +53,27 @@ def with_synchronized_batchnorm(model: keras.Model) -> keras.Model:
     synchronized = keras.models.clone_model(model, clone_function=clone)
     synchronized.set_weights(model.get_weights())
     return synchronized
+
+
+def replicas_in_sync() -> int:
+    context = tf.distribute.get_replica_context()
+    return context.num_replicas_in_sync if context is not None else 1
+
+
+def global_batch(value: tf.Tensor, replicas: int) -> tf.Tensor:
+    """The whole batch, in order, on every replica (the anchors see what one device would).
+
+    Each replica writes its rows into zeros at its offset and the copies are summed, which is
+    exact. (ReplicaContext.all_gather would do, but fails under MultiWorkerMirroredStrategy on
+    CPU.) Like all_gather's, the gradient reaching each replica's rows is the sum over replicas.
+    """
+    if replicas == 1:
+        return value
+    context = tf.distribute.get_replica_context()
+    local = tf.shape(value)[0]
+    rows = tf.cast(context.replica_id_in_sync_group, tf.int32) * local + tf.range(local)
+    shape = tf.concat([[local * replicas], tf.shape(value)[1:]], axis=0)
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, tf.scatter_nd(rows[:, None], value, shape))
 
 
 def step_function(model, strategy: tf.distribute.Strategy, jit_compile: bool = False):

@@ -13,19 +13,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 from typing import Callable
 
 import numpy as np
 import tensorflow as tf
 
 from dal_tf import input_pipeline
-from dal_tf.config import ModelConfig
+from dal_tf.config import POOLINGS, ModelConfig
 from dal_tf.datasets.base import TrackletSet
-from dal_tf.errors import UserInputError
+from dal_tf.errors import UserInputError, op_error_message
+from dal_tf.progress import Progress
+from dal_tf.saved_model import METADATA
 
-POOLINGS = ("max", "mean")
-EXPORT_METADATA = "dal_tf_export.json"
 
 
 def l2_normalize_rows(x: np.ndarray) -> np.ndarray:
@@ -86,7 +85,7 @@ def saved_model_embedder(path: str, flag: str = "--saved_model") -> tuple[FrameE
     """An export of dal_tf.export and its metadata. Frames are resized to the export's input size
     and rounded to uint8 in the pipeline (so that they batch); at that size the export's own
     resize is the identity."""
-    metadata_path = os.path.join(path, EXPORT_METADATA)
+    metadata_path = os.path.join(path, METADATA)
     try:
         with open(metadata_path) as handle:
             metadata = json.load(handle)
@@ -106,12 +105,14 @@ def saved_model_embedder(path: str, flag: str = "--saved_model") -> tuple[FrameE
 
 
 def tracklet_features(embedder: FrameEmbedder, tracklets: TrackletSet, *, batch_size: int = 64,
-                      pooling: str = "max", read=tf.io.read_file) -> np.ndarray:
-    """[len(tracklets), D] features; read: a frame path -> its encoded image."""
+                      pooling: str = "max", read=tf.io.read_file, log=None) -> np.ndarray:
+    """[len(tracklets), D] features; read: a frame path -> its encoded image; log: where the
+    progress goes (None: nowhere)."""
     paths = [f for t in tracklets.tracklets for f in t.frames]
     owners = np.repeat(np.arange(len(tracklets)), [len(t.frames) for t in tracklets.tracklets])
     if not paths:
         raise ValueError("tracklet_features: no tracklets")
+    progress = Progress(len(paths), "frame", log) if log else None
     pooler = None
     start = 0
     batches = iter(embedder.batches(paths, batch_size, read))
@@ -127,6 +128,8 @@ def tracklet_features(embedder: FrameEmbedder, tracklets: TrackletSet, *, batch_
             pooler = TrackletPooler(len(tracklets), frame_features.shape[1], pooling)
         pooler.add(frame_features, owners[start:start + len(frame_features)])
         start += len(frame_features)
+        if progress:
+            progress.update(start)
     return pooler.result()
 
 
@@ -136,11 +139,5 @@ def _unreadable(paths: list[str], error: tf.errors.OpError, read) -> str:
         try:
             input_pipeline.decode_frame(read(path))
         except tf.errors.OpError as decode_error:
-            return f"cannot read frame {path}: {_op_message(decode_error)}"
-    return f"cannot read the frames from {paths[0]} on: {_op_message(error)}"
-
-
-def _op_message(error: tf.errors.OpError) -> str:
-    # TF wraps the reason in the function name and the op name.
-    message = re.sub(r"\{\{.*?\}\}\s*", "", error.message.splitlines()[0])
-    return re.sub(r"\s*\[Op:.*$", "", message)
+            return f"cannot read frame {path}: {op_error_message(decode_error)}"
+    return f"cannot read the frames from {paths[0]} on: {op_error_message(error)}"

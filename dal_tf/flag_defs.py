@@ -1,64 +1,115 @@
-"""What the entry points (train, evaluate, export, match) share: flag definitions and main().
+"""What the entry points (train, evaluate, export, match, data prep, reproduce) share: flags made
+from the config fields, and a main() whose bad input ends in one line.
 
-Only entry points call these; they turn the parsed flags into config objects, and nothing
-below the entry points reads FLAGS.
+Only entry points call these; they turn the parsed flags into config objects, and nothing below
+the entry points reads FLAGS.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import os
 import sys
+import typing
 from typing import Callable
 
-from absl import flags, logging
+from absl import app, flags, logging
 
 from dal_tf.errors import UserInputError
 
-from dal_tf.config import DataConfig, ModelConfig
+# Flags this module defines for an entry point count as that entry point's own, so its --help
+# lists them (absl's --help shows only the main module's flags).
+flags.disclaim_key_flags()
+
+_DEFINE = {bool: flags.DEFINE_boolean, int: flags.DEFINE_integer, float: flags.DEFINE_float, str: flags.DEFINE_string}
 
 
-def define_data_flags():
-    flags.DEFINE_string("dataset", "synthetic", "Registered data set: synthetic (built in); more with data_prep.")
-    flags.DEFINE_string("data_dir", "", "Prepared data directory; empty: the data set's default location.")
-    flags.DEFINE_integer("split", 1, "Train/test split number.")
-    flags.DEFINE_integer("seed", 0, "Seed of the frame order and the initialisation.")
+def _leaf_fields(config_class) -> list[tuple[dataclasses.Field, type]]:
+    """(field, type) of every option of config_class, nested configs flattened."""
+    hints = typing.get_type_hints(config_class)
+    leaves = []
+    for field in dataclasses.fields(config_class):
+        if dataclasses.is_dataclass(hints[field.name]):
+            leaves.extend(_leaf_fields(hints[field.name]))
+        elif "help" in field.metadata:
+            leaves.append((field, hints[field.name]))
+    return leaves
 
 
-def define_model_flags():
-    flags.DEFINE_string("backbone", "mobilenet", "mobilenet: slim mobilenet_v1 (1024-d) | resnet50: slim resnet_v1_50 "
-                        "(2048-d), the release's networks.")
-    flags.DEFINE_string("weights", "imagenet", "imagenet: the release's TF-slim ImageNet checkpoint, downloaded once | "
-                        "none | PATH: a TF-slim checkpoint prefix (mobilenet_v1_1.0_224.ckpt, resnet_v1_50.ckpt) or a "
-                        "Keras .h5 weights file.")
-    flags.DEFINE_float("alpha", 1.0, "MobileNet width multiplier (1.0 = the paper's network).")
-    flags.DEFINE_integer("image_height", 224, "Input height (release: 224).")
-    flags.DEFINE_integer("image_width", 112, "Input width (release: 112).")
-    flags.DEFINE_float("batchnorm_decay", 0.0, "Decay of the BatchNorm moving statistics; 0: slim's (MobileNet 0.9997, "
-                       "ResNet-50 0.997). Runs much shorter than the release's may need less (the CPU demo: 0.99).")
-    flags.DEFINE_boolean("restore_moving_statistics", True, "Take the BatchNorm moving statistics from --weights; "
-                         "--norestore_moving_statistics starts them at 0 and 1 as the release does.")
+def define_flags(config_class, skip: tuple[str, ...] = ()):
+    """An absl flag for every option of config_class (a choice becomes an enum, so --help lists it)."""
+    for field, kind in _leaf_fields(config_class):
+        if field.name in skip:
+            continue
+        if field.metadata["choices"]:  # an empty default ("the model's own") is absl's None
+            flags.DEFINE_enum(field.name, field.default or None, list(field.metadata["choices"]),
+                              field.metadata["help"])
+        else:
+            _DEFINE[typing.get_origin(kind) or kind](field.name, field.default, field.metadata["help"])
 
 
-def data_config(values) -> DataConfig:
-    return DataConfig(dataset=values.dataset, data_dir=values.data_dir, split=values.split, seed=values.seed)
+def config_from_flags(config_class, values, **fixed):
+    """config_class built from the parsed flag values (nested configs too); `fixed` fields win."""
+    hints = typing.get_type_hints(config_class)
+    kwargs = {}
+    for field in dataclasses.fields(config_class):
+        if field.name in fixed:
+            kwargs[field.name] = fixed[field.name]
+        elif dataclasses.is_dataclass(hints[field.name]):
+            kwargs[field.name] = config_from_flags(hints[field.name], values)
+        elif field.name in values:
+            value = values[field.name].value
+            kwargs[field.name] = "" if value is None and field.default == "" else value
+    return config_class(**kwargs)
 
 
-def model_config(values) -> ModelConfig:
-    return ModelConfig(backbone=values.backbone, weights=values.weights, alpha=values.alpha,
-                       image_height=values.image_height, image_width=values.image_width,
-                       batchnorm_decay=values.batchnorm_decay,
-                       restore_moving_statistics=values.restore_moving_statistics)
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Sends what C++ code writes to stderr (fd 2) to /dev/null for the block. TensorFlow logs its
+    start-up (oneDNN, CUDA drivers) there however TF_CPP_MIN_LOG_LEVEL is set
+    (tensorflow/tensorflow#100442); Python's own stderr is restored before any error shows."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
-def entry_point(name: str, body: Callable[[], None]) -> Callable[[list[str]], None]:
-    """An absl main running body(): bad input ends in one line `<name>: error: ...` and exit 1."""
+def import_tensorflow_quietly():
+    with native_stderr_silenced():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # where the CUDA probing logs
+
+
+def one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def entry_point(name: str, body: Callable[[], None]):
+    """Runs body() as an absl program: flag errors and UserInputError end in one line
+    `<name>: error: ...` on stderr and a non-zero exit."""
+
+    def parse(argv):
+        try:
+            return flags.FLAGS(argv)
+        except flags.Error as error:
+            sys.exit(f"{name}: error: {one_line(error)}")
 
     def main(argv):
         if len(argv) > 1:
             sys.exit(f"{name}: error: unexpected arguments {argv[1:]}")
         logging.set_verbosity(logging.WARNING)  # keeps TF's checkpoint chatter out of the output
+        import_tensorflow_quietly()
         try:
             body()
         except UserInputError as error:
-            sys.exit(f"{name}: error: {error}")
+            sys.exit(f"{name}: error: {one_line(error)}")
 
-    return main
+    app.run(main, flags_parser=parse)

@@ -64,7 +64,7 @@ def training_dataset(
     """Batches of (images, cameras, indices within camera); no identity information."""
     paths, cameras, indices, _ = tracklets.frame_table()
     if len(paths) < batch_size:
-        raise ValueError(f"{len(paths)} training frames are fewer than --batch_size={batch_size}")
+        raise ValueError(f"{len(paths)} training frames are fewer than a batch of {batch_size}")
     table = (tf.constant(paths), tf.constant(cameras), tf.constant(indices))
 
     def frame(i):

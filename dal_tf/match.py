@@ -4,31 +4,24 @@
 
 --query and --gallery each hold one folder of frames per tracklet (any image size; PNG, JPEG,
 BMP or GIF). Each tracklet's feature is the l2-normalised max over its l2-normalised frame
-embeddings, as in evaluation; distances are Euclidean between those features (0 to 2).
+embeddings, as in evaluation; distances are Euclidean between those features (0 to 2). The flags
+are the fields of dal_tf.config.MatchConfig.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from absl import app, flags  # noqa: E402
+from absl import flags  # noqa: E402
 
 from dal_tf import flag_defs  # noqa: E402
-from dal_tf.errors import UserInputError  # noqa: E402
+from dal_tf.config import MatchConfig  # noqa: E402
 from dal_tf.io_utils import atomic_write_text  # noqa: E402
 
-flags.DEFINE_string("saved_model", None, "Directory written by dal_tf.export.")
-flags.DEFINE_string("query", None, "Directory of query tracklets, one folder of frames each.")
-flags.DEFINE_string("gallery", None, "Directory of gallery tracklets, one folder of frames each.")
-flags.DEFINE_integer("top_k", 10, "Gallery tracklets listed per query.")
-flags.DEFINE_string("csv", "", "Also write query,rank,gallery,distance rows to this CSV file.")
-flags.DEFINE_integer("batch_size", 128, "Frames per batch (memory is bounded by it).")
-flags.DEFINE_enum("pooling", "max", ["max", "mean"], "Pooling of frame features into a tracklet feature.")
-flags.mark_flags_as_required(["saved_model", "query", "gallery"])
-
-FLAGS = flags.FLAGS
+flag_defs.define_flags(MatchConfig)
 
 
 def rank_gallery(distances, top_k: int) -> list[list[int]]:
@@ -38,21 +31,19 @@ def rank_gallery(distances, top_k: int) -> list[list[int]]:
     return [list(np.argsort(row, kind="stable")[:top_k]) for row in distances]
 
 
-def match(saved_model: str, query_dir: str, gallery_dir: str, *, top_k: int, batch_size: int, pooling: str):
-    """Returns [(query name, [(gallery name, distance), ...]), ...]."""
+def match(config: MatchConfig, log=None):
+    """Returns [(query name, [(gallery name, distance), ...]), ...]; log: where progress goes."""
     from dal_tf import features, metrics
     from dal_tf.datasets.folders import folder_tracklets
 
-    if top_k < 1:
-        raise UserInputError(f"--top_k={top_k} must be >= 1")
-    query_names, query = folder_tracklets(query_dir, "--query")
-    gallery_names, gallery = folder_tracklets(gallery_dir, "--gallery")
-    embedder, _ = features.saved_model_embedder(saved_model)
-    extract = dict(batch_size=batch_size, pooling=pooling)
+    query_names, query = folder_tracklets(config.query, "--query")
+    gallery_names, gallery = folder_tracklets(config.gallery, "--gallery")
+    embedder, _ = features.saved_model_embedder(config.saved_model)
+    extract = dict(batch_size=config.batch_size, pooling=config.pooling, log=log)
     distances = metrics.euclidean_distances(features.tracklet_features(embedder, query, **extract),
                                             features.tracklet_features(embedder, gallery, **extract))
     return [(name, [(gallery_names[g], float(distances[q, g])) for g in ranked])
-            for q, (name, ranked) in enumerate(zip(query_names, rank_gallery(distances, top_k)))]
+            for q, (name, ranked) in enumerate(zip(query_names, rank_gallery(distances, config.top_k)))]
 
 
 def to_csv(matches) -> str:
@@ -68,10 +59,10 @@ def to_csv(matches) -> str:
 
 
 def match_and_print():
-    matches = match(FLAGS.saved_model, FLAGS.query, FLAGS.gallery, top_k=FLAGS.top_k,
-                    batch_size=FLAGS.batch_size, pooling=FLAGS.pooling)
-    if FLAGS.csv:
-        atomic_write_text(FLAGS.csv, to_csv(matches))
+    config = flag_defs.config_from_flags(MatchConfig, flags.FLAGS)
+    matches = match(config, log=lambda line: print(line, file=sys.stderr, flush=True))
+    if config.csv:
+        atomic_write_text(config.csv, to_csv(matches))
     for query, ranked in matches:
         print(f"query {query}:")
         for rank, (gallery, distance) in enumerate(ranked, 1):
@@ -79,4 +70,4 @@ def match_and_print():
 
 
 if __name__ == "__main__":
-    app.run(flag_defs.entry_point("dal_tf.match", match_and_print))
+    flag_defs.entry_point("dal_tf.match", match_and_print)

@@ -11,7 +11,8 @@ import dataclasses
 
 import numpy as np
 
-PROTOCOLS = ("mars", "torchreid", "single_shot")
+from dal_tf.config import PROTOCOLS
+
 JUNK_ID = -1  # MARS: detections of bad quality, neither good nor bad matches
 QUERY_BLOCK = 256
 DISTANCE_BLOCK = 1024

@@ -10,6 +10,8 @@ import tensorflow as tf
 
 from dal_tf import association
 from dal_tf.config import AssociationConfig
+from dal_tf.distribution import global_batch, replicas_in_sync
+from dal_tf.progress import Progress
 
 
 class AnchorTables(tf.Module):
@@ -126,7 +128,10 @@ class EmbeddingModel(keras.Model):
     def apply_step(self, gradients: list, state: dict) -> dict:
         """Once per step (cross-replica): the optimiser and EMA updates; returns the logs."""
         self.optimizer.apply_gradients(zip(gradients, self.trained_variables()))
-        self.step.assign_add(1)
+        # The step's other updates wait for its data: inside Keras' fit, the step whose batch
+        # turns out not to exist (the end of a finite data set) must not count.
+        with tf.control_dependencies([g for g in gradients if g is not None]):
+            self.step.assign_add(1)
         self.ema.update(self.step, self.backbone.trainable_variables)
         return dict(state["logs"], learning_rate=self.optimizer.learning_rate)
 
@@ -137,27 +142,6 @@ class EmbeddingModel(keras.Model):
         if replicas > 1:
             gradients = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, gradients)
         return gradients
-
-
-def replicas_in_sync() -> int:
-    context = tf.distribute.get_replica_context()
-    return context.num_replicas_in_sync if context is not None else 1
-
-
-def global_batch(value: tf.Tensor, replicas: int) -> tf.Tensor:
-    """The whole batch, in order, on every replica (the anchors see what one device would).
-
-    Each replica writes its rows into zeros at its offset and the copies are summed, which is
-    exact. (ReplicaContext.all_gather would do, but fails under MultiWorkerMirroredStrategy on
-    CPU.) Like all_gather's, the gradient reaching each replica's rows is the sum over replicas.
-    """
-    if replicas == 1:
-        return value
-    context = tf.distribute.get_replica_context()
-    local = tf.shape(value)[0]
-    rows = tf.cast(context.replica_id_in_sync_group, tf.int32) * local + tf.range(local)
-    shape = tf.concat([[local * replicas], tf.shape(value)[1:]], axis=0)
-    return context.all_reduce(tf.distribute.ReduceOp.SUM, tf.scatter_nd(rows[:, None], value, shape))
 
 
 class DALModel(EmbeddingModel):
@@ -215,16 +199,20 @@ class DALModel(EmbeddingModel):
         )
         return dict(merged_share=merged_share, true_match_share=true_share)
 
-    def initialize_anchors_with_means(self, batches):
+    def initialize_anchors_with_means(self, batches, num_frames: int, log=print):
         """Paper's initialisation: both anchors of a tracklet = mean of its normalised frame
-        features. batches yields (images, cameras, indices) covering every training frame."""
+        features. batches yields (images, cameras, indices) covering the num_frames training frames."""
         sums = tf.zeros_like(self.anchors.intra)
         counts = tf.zeros([self.anchors.num_anchors, 1])
-        embed = tf.function(lambda x: self.backbone(x, training=False))
+        # float32 whatever the backbone computes in (float16 under mixed precision).
+        embed = tf.function(lambda x: tf.cast(self.backbone(x, training=False), tf.float32))
+        progress, done = Progress(num_frames, "frame", log), 0
         for images, cameras, indices in batches:
             rows = self.anchors.rows(cameras, indices)[:, tf.newaxis]
             sums = tf.tensor_scatter_nd_add(sums, rows, association.l2_normalize(embed(images)))
             counts = tf.tensor_scatter_nd_add(counts, rows, tf.ones([tf.shape(rows)[0], 1]))
+            done += int(tf.shape(rows)[0])
+            progress.update(done)
         means = tf.math.divide_no_nan(sums, counts)
         self.anchors.intra.assign(means)
         self.anchors.cross.assign(means)

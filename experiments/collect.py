@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from dal_tf.io_utils import atomic_write_text
+from dal_tf.io_utils import atomic_file, atomic_write_text
 from experiments.tables import Run
 
 METRICS = ("rank1", "rank5", "rank10", "rank20", "mAP")
@@ -125,12 +125,9 @@ def figure4(groups: dict[str, list[str]], path: str, title: str):
     axes[0].legend(fontsize=7)
     figure.suptitle(title)
     figure.tight_layout()
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".tmp-{os.path.basename(path)}")
-    figure.savefig(tmp, dpi=110, format="png")
+    with atomic_file(path) as tmp:
+        figure.savefig(tmp, dpi=110, format="png")
     plt.close(figure)
-    os.replace(tmp, path)
 
 
 def figure4_end_points(groups: dict[str, list[str]]) -> dict[str, dict]:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from absl import app, flags
+from absl import flags
 
 from dal_tf import flag_defs
 from dal_tf.errors import UserInputError
@@ -71,14 +71,25 @@ def launch(train_dir: str, run_flags: list[str]):
         raise UserInputError(f"run {train_dir} failed (exit {code}); see {train_dir}/train.log")
 
 
+def whole_numbers(flag: str, values: list[str], least: int = 0) -> tuple[int, ...]:
+    """A comma-separated list flag's values as integers >= least."""
+    try:
+        numbers = tuple(int(v) for v in values)
+    except ValueError:
+        numbers = ()
+    if len(numbers) != len(values) or any(n < least for n in numbers):
+        raise UserInputError(f"--{flag}={','.join(values)}: expected whole numbers >= {least}, e.g. 1,2,3")
+    return numbers
+
+
 def reproduce():
     from dal_tf.datasets import splits
     from experiments import collect, paper_values, tables
 
     dataset = "synthetic" if FLAGS.table == "proxy" else FLAGS.dataset
     request = tables.Request(table=FLAGS.table, dataset=dataset, backbones=tuple(FLAGS.backbones),
-                             data_dir=FLAGS.data_dir, splits=tuple(int(s) for s in FLAGS.splits),
-                             seeds=tuple(int(s) for s in FLAGS.seeds), mobilenet_weights=FLAGS.mobilenet_weights,
+                             data_dir=FLAGS.data_dir, splits=whole_numbers("splits", FLAGS.splits, least=1),
+                             seeds=whole_numbers("seeds", FLAGS.seeds), mobilenet_weights=FLAGS.mobilenet_weights,
                              resnet50_weights=FLAGS.resnet50_weights, extra_flags=tuple(FLAGS.train_flag))
     if dataset in splits.RELEASED_SPLITS_SHA256 and not FLAGS.allow_other_splits:
         splits.require_released_splits(dataset, FLAGS.data_dir)
@@ -106,4 +117,4 @@ def reproduce():
 
 if __name__ == "__main__":
     flags.mark_flag_as_required("table")
-    app.run(flag_defs.entry_point("experiments.reproduce", reproduce))
+    flag_defs.entry_point("experiments.reproduce", reproduce)

@@ -17,7 +17,7 @@ tf.config.set_logical_device_configuration(
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dal_tf import distribution, training  # noqa: E402
+from dal_tf import checkpoints, distribution  # noqa: E402
 from dal_tf.config import AssociationConfig  # noqa: E402
 from dal_tf.model import DALModel  # noqa: E402
 
@@ -91,10 +91,10 @@ def main(mode):
         result = largest_differences((losses, state), (other_losses, other_state))
         # A checkpoint written under the strategy restores on one device, as a resumed run restores it.
         with tempfile.TemporaryDirectory() as directory:
-            path = training.checkpoint_for(model).save(os.path.join(directory, "ckpt"))
+            path = checkpoints.checkpoint_for(model).save(os.path.join(directory, "ckpt"))
             with one_device.scope():
                 restored = compiled_model(backbone())
-            training.restore_training_state(training.checkpoint_for(restored), restored, path)
+            checkpoints.restore_training_state(checkpoints.checkpoint_for(restored), restored, path)
         restored_state = model_state(restored)
         result["restored"] = float(max(np.max(np.abs(restored_state[k] - other_state[k])) for k in other_state))
         result["replicas"] = mirrored.num_replicas_in_sync

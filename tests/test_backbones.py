@@ -11,6 +11,7 @@ import pytest
 import slim_reference as ref
 from conftest import MOBILENET_WEIGHTS
 from dal_tf import backbones
+from dal_tf.config import ModelConfig
 from dal_tf.errors import UserInputError
 from dal_tf.networks import imagenet
 
@@ -167,12 +168,16 @@ def test_failed_imagenet_download_suggests_weights_path_and_leaves_nothing(tmp_p
     assert os.listdir(tmp_path / "cache" / "imagenet") == []
 
 
-@pytest.mark.parametrize("name,weights,alpha,message", [
-    ("mobilenet", "imagenet", 0.3, r"--alpha=0.3: the release's ImageNet checkpoint is MobileNet v1 1.0"),
-    ("resnet50", "none", 0.5, r"--alpha=0.5 applies to mobilenet only"),
-    ("mobilenet", "no/such.ckpt", 1.0, r"--weights=no/such.ckpt: no such checkpoint or weights file"),
-    ("vgg", "none", 1.0, r"--backbone='vgg' is not one of mobilenet, resnet50"),
+@pytest.mark.parametrize("settings,message", [
+    (dict(weights="imagenet", alpha=0.3), r"--alpha=0.3: the release's ImageNet checkpoint is MobileNet v1 1.0"),
+    (dict(backbone="resnet50", weights="none", alpha=0.5), r"--alpha=0.5 applies to mobilenet only"),
+    (dict(backbone="vgg"), r"--backbone='vgg' is not one of mobilenet, resnet50"),
 ])
-def test_bad_backbone_settings_are_one_line_errors(name, weights, alpha, message):
+def test_bad_backbone_settings_are_one_line_errors(settings, message):
     with pytest.raises(UserInputError, match=message):
-        backbones.build_backbone(name, weights, 64, 32, alpha=alpha)
+        ModelConfig(**settings)
+
+
+def test_missing_weights_file_is_named():
+    with pytest.raises(UserInputError, match=r"--weights=no/such.ckpt: no such checkpoint or weights file"):
+        backbones.build_backbone("mobilenet", "no/such.ckpt", 64, 32)

@@ -13,11 +13,11 @@ import pytest
 import tensorflow as tf
 
 from conftest import MOBILENET_WEIGHTS, run_module, tiny_train_flags
-from dal_tf import evaluation, features, input_pipeline
+from dal_tf import features, input_pipeline, scoring
 from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
 from dal_tf.datasets.synthetic import SyntheticSpec, generate
 from dal_tf.errors import UserInputError
-from dal_tf.evaluation_runs import parse_splits
+from dal_tf.split_evaluation import parse_splits
 
 needs_weights = pytest.mark.skipif(not os.path.exists(MOBILENET_WEIGHTS), reason="needs ../shared/weights")
 
@@ -80,7 +80,7 @@ def test_queries_that_are_gallery_entries_are_embedded_once(tmp_path):
     query = TrackletSet((Tracklet(frames[3], camera=1, index=0, person_id=1),), num_cameras=2)
     dataset = ReidDataset("toy", train=gallery, query=query, gallery=gallery, protocol="mars")
     projection = ProjectionEmbedder(16, 8)
-    query_features, gallery_features = evaluation.query_and_gallery_features(
+    query_features, gallery_features = scoring.query_and_gallery_features(
         projection.frame_embedder(), dataset, batch_size=4, pooling="max")
     assert sum(projection.batch_sizes) == sum(len(f) for f in frames)
     np.testing.assert_allclose(gallery_features, projection.reference(gallery.tracklets), atol=1e-5)
@@ -135,9 +135,9 @@ def test_evaluate_reproduces_training_evaluation_per_split(imagenet_runs):
     per_split = [trained[s]["scores"] for s in (1, 2)]
     assert per_split[0] != per_split[1]
     for evaluated, expected in zip(summary["splits"], per_split):
-        for name in evaluation.SCORE_NAMES:
+        for name in scoring.SCORE_NAMES:
             assert evaluated["scores"][name] == pytest.approx(expected[name], abs=1e-9)
-    for name in evaluation.SCORE_NAMES:
+    for name in scoring.SCORE_NAMES:
         values = [scores[name] for scores in per_split]
         assert summary["mean"][name] == pytest.approx(np.mean(values), abs=1e-9)
         assert summary["std"][name] == pytest.approx(np.std(values, ddof=1), abs=1e-9)
@@ -152,19 +152,87 @@ def test_evaluate_saved_model_matches_the_run(imagenet_runs):
     assert result.returncode == 0, result.stderr[-2000:]
     (evaluated,) = json.load(open(out))["splits"]
     assert evaluated["split"] == 1
-    for name in evaluation.SCORE_NAMES:
+    for name in scoring.SCORE_NAMES:
         assert evaluated["scores"][name] == pytest.approx(trained[1]["scores"][name], abs=1e-9)
 
 
 @needs_weights
-def test_evaluate_refuses_another_split_than_the_training_one(imagenet_runs):
-    root, _, _ = imagenet_runs
+def test_evaluate_never_tests_a_model_on_its_training_people(imagenet_runs):
+    from dal_tf.config import DataConfig
+    from dal_tf.datasets import registry
+
+    root, data, _ = imagenet_runs
     out = root / "leak.json"
-    result = run_module("dal_tf.evaluate", [f"--train_dir={root}/run1", "--splits=2", f"--results_json={out}"])
-    assert "was trained on split 1 of synthetic" in last_error_line(result, "dal_tf.evaluate")
+    # Another split of the same data: some of its test people were split 1's training people.
+    split1, split2 = (registry.load(DataConfig(data_dir=data, split=s)) for s in (1, 2))
+    leaked = {t.person_id for t in split1.train.tracklets} & {t.person_id for t in split2.query.tracklets}
+    assert leaked
+    other = run_module("dal_tf.evaluate", [f"--train_dir={root}/run1", "--splits=2", f"--results_json={out}"])
+    assert (f"was trained on {len(leaked)} of the test people of synthetic split 2"
+            in last_error_line(other, "dal_tf.evaluate"))
+    exported = run_module("dal_tf.evaluate", [f"--saved_model={root}/export1", f"--data_dir={data}", "--splits=2"])
+    assert f"was trained on {len(leaked)} of the test people" in last_error_line(exported, "dal_tf.evaluate")
+    # One model's checkpoint with another split's run: refused, because the checkpoint is not the run's.
+    mixed = run_module("dal_tf.evaluate", [f"--train_dir={root}/run{{split}}", "--splits=1-2",
+                                           f"--checkpoint={root}/run1/checkpoints/ckpt-0", f"--results_json={out}"])
+    assert "is not a checkpoint of --train_dir=" in last_error_line(mixed, "dal_tf.evaluate") and "run2" in mixed.stderr
     assert not out.exists()
+    own = run_module("dal_tf.evaluate", [f"--train_dir={root}/run{{split}}", "--splits=1-2",
+                                         f"--checkpoint={root}/run{{split}}/checkpoints/ckpt-0"])
+    assert own.returncode == 0, own.stderr[-2000:]
     both = run_module("dal_tf.evaluate", [f"--train_dir={root}/run1", f"--saved_model={root}/export1"])
     assert "exactly one of --train_dir and --saved_model" in last_error_line(both, "dal_tf.evaluate")
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A run trained 3 steps with --pooling=mean: its EMA weights differ from its last weights."""
+    root = tmp_path_factory.mktemp("trained")
+    data = generate(str(root / "data"), SyntheticSpec(4, 12, 1, 2, min_frames=3, max_frames=5, height=64, width=32))
+    run_dir = str(root / "run")
+    trained = run_module("dal_tf.train", tiny_train_flags(data, run_dir, max_steps=3, pooling="mean"))
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    return run_dir, data
+
+
+def test_evaluate_embeds_with_the_ema_weights_of_the_checkpoint(trained_run):
+    """The EMA shadows read straight from the checkpoint file, put into a fresh network: the
+    features evaluate computes; the last training weights give other features."""
+    from dal_tf import backbones, checkpoints
+    from dal_tf.config import DataConfig, EvalRequest
+    from dal_tf.datasets import registry
+    from dal_tf.split_evaluation import open_model
+
+    run_dir, data = trained_run
+    gallery = registry.load(DataConfig(dataset="synthetic", data_dir=data)).gallery
+    with open_model(EvalRequest(train_dir=run_dir), run_dir, None) as (embedder, trained):
+        evaluated = features.tracklet_features(embedder, gallery, pooling=trained.pooling)
+    path = checkpoints.latest_checkpoint(run_dir)
+    network, config = checkpoints.restore_for_inference(run_dir)  # last weights and moving statistics
+    m = config.model
+    fresh = backbones.build_backbone(m.backbone, "none", m.image_height, m.image_width, m.alpha,
+                                     batchnorm_decay=m.batchnorm_decay)
+    fresh.set_weights(network.backbone.get_weights())
+    last = features.tracklet_features(features.model_embedder(fresh, m, 3), gallery, pooling="mean")
+    reader = tf.train.load_checkpoint(path)
+    for i, variable in enumerate(fresh.trainable_variables):
+        variable.assign(reader.get_tensor(f"ema/shadows/{i}/.ATTRIBUTES/VARIABLE_VALUE"))
+    ema = features.tracklet_features(features.model_embedder(fresh, m, 3), gallery, pooling="mean")
+    np.testing.assert_allclose(evaluated, ema, atol=1e-5)
+    assert np.abs(last - ema).max() > 1e-3
+
+
+def test_evaluate_pools_as_the_run_did(trained_run, tmp_path):
+    run_dir, _ = trained_run
+    out = tmp_path / "r.json"
+    # The run evaluated in batches of 16 frames: the same batches give the same float sums.
+    result = run_module("dal_tf.evaluate", [f"--train_dir={run_dir}", f"--results_json={out}", "--eval_batch_size=16"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.load(open(out))
+    trained = json.load(open(os.path.join(run_dir, "results.json")))
+    assert summary["pooling"] == trained["pooling"] == "mean"
+    for name in scoring.SCORE_NAMES:
+        assert summary["splits"][0]["scores"][name] == pytest.approx(trained["scores"][name], abs=1e-9)
 
 
 # The export's own pooled signature, in a process without dal_tf: an independent reference.
@@ -233,16 +301,16 @@ def test_probe_cam_swaps_or_averages_the_directions(tmp_path):
     embedder = ProjectionEmbedder(16, 8).frame_embedder()
 
     def scores(dataset, probe_cam):
-        return evaluation.evaluate(embedder, dataset, batch_size=4, probe_cam=probe_cam)
+        return scoring.score_test_split(embedder, dataset, batch_size=4, probe_cam=probe_cam)
 
     one, two, both = (scores(forward, p) for p in ("1", "2", "both"))
 
     def numbers(result):
-        return {name: result[name] for name in evaluation.SCORE_NAMES + ("num_query", "num_valid_queries")}
+        return {name: result[name] for name in scoring.SCORE_NAMES + ("num_query", "num_valid_queries")}
 
     assert numbers(two) == numbers(scores(backward, "1")) and numbers(one) == numbers(scores(backward, "2"))
     assert one["mAP"] != two["mAP"]  # the toy set is not symmetric, so the test can tell them apart
-    for name in evaluation.SCORE_NAMES:
+    for name in scoring.SCORE_NAMES:
         assert both[name] == pytest.approx((one[name] + two[name]) / 2, abs=1e-12)
     assert both["directions"] == {"1": numbers(one) | {"num_gallery": 4}, "2": numbers(two) | {"num_gallery": 4}}
     assert both["num_valid_queries"] == one["num_valid_queries"] + two["num_valid_queries"] == 8
@@ -263,11 +331,11 @@ def test_two_direction_mean_is_the_default_where_the_release_reports_it(tmp_path
     cams = [TrackletSet(tuple(Tracklet((f"{c + 1}/{p}.png",), camera=c, index=i, person_id=i)
                               for i, p in enumerate("ABC")), num_cameras=2) for c in (0, 1)]
     ilids_like = ReidDataset("toy", train=cams[0], query=cams[0], gallery=cams[1], probe_cam="both")
-    result = evaluation.evaluate(embedder, ilids_like, batch_size=4)
+    result = scoring.score_test_split(embedder, ilids_like, batch_size=4)
     assert result["probe_cam"] == "both" and result["num_query"] == 6
     assert result["rank1"] == pytest.approx(50.0) and result["mAP"] == pytest.approx(75.0)
     assert result["rank5"] == pytest.approx(100.0)
     assert result["directions"]["1"]["rank1"] == pytest.approx(100 / 3)
     assert result["directions"]["2"]["mAP"] == pytest.approx(500 / 6)
     prid_like = ReidDataset("toy", train=cams[0], query=cams[0], gallery=cams[1])
-    assert evaluation.evaluate(embedder, prid_like, batch_size=4)["rank1"] == pytest.approx(100 / 3)
+    assert scoring.score_test_split(embedder, prid_like, batch_size=4)["rank1"] == pytest.approx(100 / 3)

@@ -10,11 +10,13 @@ import cv2
 import numpy as np
 
 from conftest import run_module, tiny_train_flags
-from dal_tf import features, input_pipeline, training
+from dal_tf import checkpoints, features, input_pipeline
 
-# Runs in a fresh interpreter: the export must work with TensorFlow alone.
+# Runs in a fresh interpreter in which dal_tf cannot be imported (a None entry in sys.modules makes
+# any import of it fail), so the export must work with TensorFlow alone.
 LOAD_AND_EMBED = """
 import sys
+sys.modules["dal_tf"] = None
 import numpy as np
 import tensorflow as tf
 export, frames_path, out_prefix = sys.argv[1:]
@@ -22,7 +24,6 @@ loaded = tf.saved_model.load(export)
 frames = tf.constant(np.load(frames_path))
 np.save(out_prefix + "frames.npy", loaded.signatures["embed_frames"](images=frames)["embeddings"].numpy())
 np.save(out_prefix + "tracklet.npy", loaded.signatures["embed_tracklet"](images=frames)["embedding"].numpy())
-assert "dal_tf" not in sys.modules
 """
 
 
@@ -52,7 +53,7 @@ def test_export_matches_the_ema_model_without_dal_tf(tiny_synthetic_root, tmp_pa
     frame_embeddings = np.load(tmp_path / "out_frames.npy")
     tracklet_embedding = np.load(tmp_path / "out_tracklet.npy")
 
-    model, config = training.restore_for_inference(run_dir)
+    model, config = checkpoints.restore_for_inference(run_dir)
     m = config.model
     images = input_pipeline.prepare_frames(frames, m.image_height, m.image_width)
     with model.averaged_weights():
@@ -66,7 +67,9 @@ def test_export_matches_the_ema_model_without_dal_tf(tiny_synthetic_root, tmp_pa
     raw = features.l2_normalize_rows(model(images, training=False).numpy())
     assert np.abs(raw - frame_embeddings).max() > 1e-3
 
-    shown = subprocess.run(["saved_model_cli", "show", "--dir", out, "--all"], capture_output=True, text=True)
+    # The interpreter's own saved_model_cli, which works from a virtual environment that is not activated.
+    shown = subprocess.run([sys.executable, "-m", "tensorflow.python.tools.saved_model_cli", "show", "--dir", out,
+                            "--all"], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert "signature_def['embed_frames']" in shown.stdout and "signature_def['embed_tracklet']" in shown.stdout
 

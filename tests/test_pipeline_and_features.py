@@ -1,5 +1,7 @@
 """Input pipeline order, tracklet pooling and the paper's mean anchor initialisation."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ import tensorflow as tf
 from dal_tf import input_pipeline
 from dal_tf.config import AssociationConfig, DataConfig
 from dal_tf.datasets import registry
+from dal_tf.datasets.base import TrackletSet
 from dal_tf.features import TrackletPooler
 from dal_tf.model import DALModel
 
@@ -25,13 +28,23 @@ def test_frame_order_is_a_permutation_per_epoch_and_resumes_exactly():
 
 
 def test_training_batches_carry_no_identity(tiny_synthetic_root):
-    dataset = registry.load(DataConfig(data_dir=tiny_synthetic_root))
-    batches = input_pipeline.training_dataset(dataset.train, 8, 64, 32, seed=0)
-    images, cameras, indices = next(iter(batches))
-    assert images.shape == (8, 64, 32, 3)
-    assert -1.0 <= float(tf.reduce_min(images)) and float(tf.reduce_max(images)) <= 1.0
-    counts = dataset.train.tracklets_per_camera
-    assert all(0 <= i < counts[c] for c, i in zip(cameras.numpy(), indices.numpy()))
+    """Batches hold images, cameras and within-camera indices only: the same tracklets with their
+    person ids scrambled or removed give bit-identical batches."""
+    train = registry.load(DataConfig(data_dir=tiny_synthetic_root)).train
+    scrambled = np.random.default_rng(0).permutation([t.person_id for t in train.tracklets])
+    variants = [train, TrackletSet(tuple(dataclasses.replace(t, person_id=int(p))
+                                         for t, p in zip(train.tracklets, scrambled)), train.num_cameras),
+                TrackletSet(tuple(dataclasses.replace(t, person_id=None) for t in train.tracklets), train.num_cameras)]
+    runs = [list(input_pipeline.training_dataset(v, 8, 64, 32, seed=0).take(3)) for v in variants]
+    assert [spec.shape.as_list() for spec in input_pipeline.training_dataset(train, 8, 64, 32, 0).element_spec] == [
+        [8, 64, 32, 3], [8], [8]]
+    for other in runs[1:]:
+        for batch, same in zip(runs[0], other):
+            for a, b in zip(batch, same):
+                np.testing.assert_array_equal(a.numpy(), b.numpy())
+    counts = train.tracklets_per_camera
+    for _, cameras, indices in runs[0]:
+        assert all(0 <= i < counts[c] for c, i in zip(cameras.numpy(), indices.numpy()))
 
 
 @pytest.mark.parametrize("pooling", ["max", "mean"])
@@ -61,7 +74,7 @@ def test_mean_anchor_initialisation_matches_numpy():
     cameras = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1], np.int32)
     indices = np.array([0, 1, 1, 0, 1, 2, 2, 2, 0], np.int32)
     batches = [(images[s:s + 4], cameras[s:s + 4], indices[s:s + 4]) for s in range(0, 9, 4)]
-    model.initialize_anchors_with_means(batches)
+    model.initialize_anchors_with_means(batches, 9, log=lambda _: None)
 
     features = backbone(images, training=False).numpy()
     unit = features / np.linalg.norm(features, axis=1, keepdims=True)
@@ -69,3 +82,24 @@ def test_mean_anchor_initialisation_matches_numpy():
     expected = np.stack([unit[rows == r].mean(0) for r in range(5)])
     np.testing.assert_allclose(model.anchors.intra.numpy(), expected, atol=1e-5)
     np.testing.assert_allclose(model.anchors.cross.numpy(), expected, atol=1e-5)
+
+
+def test_mean_anchor_initialisation_under_mixed_precision_is_float32():
+    """A float16 backbone (--mixed_precision): the anchors are float32 means of its features."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        backbone = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(8, 3),
+                                     keras.layers.GlobalAveragePooling2D()])
+        model = DALModel(backbone, [1, 2], AssociationConfig(anchor_init="mean"), warmup_steps=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    rng = np.random.default_rng(2)
+    images = rng.uniform(-1, 1, size=(5, 16, 16, 3)).astype(np.float32)
+    cameras, indices = np.array([0, 1, 1, 1, 0], np.int32), np.array([0, 0, 1, 1, 0], np.int32)
+    model.initialize_anchors_with_means([(images, cameras, indices)], 5, log=lambda _: None)
+    assert model.anchors.intra.dtype == tf.float32
+    features = backbone(images, training=False).numpy().astype(np.float32)
+    unit = features / np.linalg.norm(features, axis=1, keepdims=True)
+    rows = np.array([0, 1])[cameras] + indices
+    expected = np.stack([unit[rows == r].mean(0) for r in range(3)])
+    np.testing.assert_allclose(model.anchors.intra.numpy(), expected, atol=1e-3)

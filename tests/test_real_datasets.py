@@ -11,10 +11,10 @@ import tensorflow as tf
 import real_layouts as layouts
 from conftest import run_module, tiny_train_flags
 from dal_tf import input_pipeline
-from dal_tf.config import DataConfig
+from dal_tf.config import DataConfig, PrepareConfig
 from dal_tf.datasets import mars, registry
 from dal_tf.datasets.prepared import FRAMES, MANIFEST, TRACKLETS
-from dal_tf.datasets.preparation import PrepareConfig, prepare
+from dal_tf.datasets.preparation import prepare
 from dal_tf.errors import UserInputError
 
 needs_release = pytest.mark.skipif(not os.path.isdir(layouts.RELEASE), reason="needs ../shared/reference")
@@ -42,10 +42,14 @@ def real_prid(tmp_path_factory):
 def test_prid_protocol_people_and_seeded_splits(real_prid, tmp_path):
     manifest = prepare(PrepareConfig("prid", real_prid, str(tmp_path / "a"), seed=3), log=quiet)
     counts = manifest["counts"]
-    assert (counts["people_cam_a"], counts["people_cam_b"], counts["people"]) == (385, 749, 178)
-    assert len(manifest["splits"]) == 10
+    on_disk = [len(os.listdir(os.path.join(real_prid, "prid_2011", "multi_shot", c))) for c in ("cam_a", "cam_b")]
+    assert [counts["people_cam_a"], counts["people_cam_b"]] == on_disk
+    # The protocol's people are the release's: those its split lists name.
+    released = {person for _, person in layouts.released_tracklets(layouts.PRID_SPLITS)}
+    assert len(manifest["splits"]) == 10 and counts["people"] == len(released)
     for split in manifest["splits"]:
-        assert len(split["train"]) == len(split["test"]) == 89 and not set(split["train"]) & set(split["test"])
+        assert set(split["train"]) | set(split["test"]) == released and not set(split["train"]) & set(split["test"])
+        assert len(split["train"]) == len(split["test"]) == len(released) // 2
     assert manifest["splits"][0]["test"] != manifest["splits"][1]["test"]
     # Idempotent: the same source and seed give the same bytes.
     first_bytes = prepared_bytes(tmp_path / "a")
@@ -164,7 +168,8 @@ def run_ok(module, args):
 
 def end_to_end(tmp_path, dataset, src, evaluate_flags=(), prepare_flags=()):
     """The README's commands: prepare, train a few steps, evaluate. With --format=tfrecord the
-    source is moved away after preparing: training and evaluation must read the shards."""
+    source is moved away after preparing: training and evaluation must read the shards. Evaluating
+    the run's checkpoint gives the scores training computed with the model in memory."""
     out, run_dir = str(tmp_path / "prepared"), str(tmp_path / "run")
     prepared = run_ok("data_prep.prepare", [f"--dataset={dataset}", f"--src={src}", f"--out={out}", *prepare_flags])
     if "--format=tfrecord" in prepare_flags:
@@ -172,7 +177,11 @@ def end_to_end(tmp_path, dataset, src, evaluate_flags=(), prepare_flags=()):
     run_ok("dal_tf.train", tiny_train_flags(out, run_dir, dataset=dataset, max_steps=2))
     evaluated = run_ok("dal_tf.evaluate", [f"--train_dir={run_dir}", f"--results_json={tmp_path / 'r.json'}",
                                            *evaluate_flags])
-    return prepared.stdout, json.load(open(tmp_path / "r.json")), evaluated.stdout
+    results = json.load(open(tmp_path / "r.json"))
+    trained = json.load(open(os.path.join(run_dir, "results.json")))
+    for name in ("rank1", "rank5", "mAP", "num_query", "num_gallery", "num_valid_queries"):
+        assert results["splits"][0]["scores"][name] == pytest.approx(trained["scores"][name], abs=1e-6), name
+    return prepared.stdout, results, evaluated.stdout
 
 
 def test_prid_end_to_end(tmp_path):
@@ -181,6 +190,15 @@ def test_prid_end_to_end(tmp_path):
     (split,) = results["splits"]
     assert (results["dataset"], split["split"], split["step"]) == ("prid", 1, 2)
     assert split["scores"]["num_query"] == split["scores"]["num_gallery"] == 4
+    # The same people prepared with other splits: evaluating the model there would test it on
+    # people it trained on, so it is refused.
+    other = str(tmp_path / "other")
+    prepare(PrepareConfig("prid", str(tmp_path / "src"), other, seed=1), log=quiet)
+    ours = json.load(open(tmp_path / "prepared" / MANIFEST))["splits"][0]
+    theirs = json.load(open(os.path.join(other, MANIFEST)))["splits"][0]
+    assert set(ours["train"]) & set(theirs["test"])
+    refused = run_module("dal_tf.evaluate", [f"--train_dir={tmp_path / 'run'}", f"--data_dir={other}"])
+    assert refused.returncode != 0 and "a model is never evaluated on its training people" in refused.stderr
 
 
 def test_ilids_end_to_end_from_tfrecords_both_probe_directions(tmp_path):
@@ -208,6 +226,11 @@ def test_mars_end_to_end(tmp_path):
     (split,) = results["splits"]
     assert results["protocol"] == "mars" and split["scores"]["num_query"] == 4
     assert split["scores"]["num_gallery"] == len(test)
+    # Every query counts (the official code scores a query without a good match as 0); here each
+    # has its id in another camera among the gallery rows, read straight from the info table.
+    query_rows = test[queries - 1]
+    assert all(((test[:, 2] == pid) & (test[:, 3] != cam)).any() for _, _, pid, cam in query_rows)
+    assert split["scores"]["num_valid_queries"] == len(query_rows)
 
 
 def test_tfrecord_shards_serve_the_same_frames_without_the_files(tmp_path, monkeypatch):
@@ -216,10 +239,10 @@ def test_tfrecord_shards_serve_the_same_frames_without_the_files(tmp_path, monke
     monkeypatch.setattr(tfrecords, "FRAMES_PER_SHARD", 100)  # several shards from a small set
     src = small_prid(str(tmp_path / "src"))
     prepare(PrepareConfig("prid", src, str(tmp_path / "files")), log=quiet)
-    manifest = prepare(PrepareConfig("prid", src, str(tmp_path / "records"), frame_format="tfrecord"), log=quiet)
+    manifest = prepare(PrepareConfig("prid", src, str(tmp_path / "records"), format="tfrecord"), log=quiet)
     assert len(manifest["tfrecords"]) == -(-manifest["counts"]["frames"] // 100) > 1
     shards = {name: open(tmp_path / "records" / name, "rb").read() for name in manifest["tfrecords"]}
-    prepare(PrepareConfig("prid", src, str(tmp_path / "records"), frame_format="tfrecord"), log=quiet)
+    prepare(PrepareConfig("prid", src, str(tmp_path / "records"), format="tfrecord"), log=quiet)
     assert shards == {name: open(tmp_path / "records" / name, "rb").read() for name in manifest["tfrecords"]}
     # The index is the same either way; only where the bytes come from differs.
     assert prepared_bytes(tmp_path / "files")[FRAMES] == prepared_bytes(tmp_path / "records")[FRAMES]

@@ -7,16 +7,19 @@ import keras
 import numpy as np
 
 from conftest import run_module, tiny_train_flags
-from dal_tf import training
+from dal_tf import model_setup
+from dal_tf.config import DataConfig
+from dal_tf.datasets import registry
 from dal_tf.datasets.base import Tracklet, TrackletSet
 from dal_tf.model import SupervisedModel
+from dal_tf.run_files import RUN_INFO
 
 
 def test_person_classes_follow_sorted_ids_per_anchor_row():
     # Rows are camera offset + index: camera 0 holds rows 0..1, camera 1 rows 2..4.
     tracklets = TrackletSet((Tracklet(("a",), 1, 2, 7), Tracklet(("b",), 0, 0, 30), Tracklet(("c",), 1, 0, 30),
                              Tracklet(("d",), 0, 1, 7), Tracklet(("e",), 1, 1, 12)), num_cameras=2)
-    classes, num_classes = training.person_classes(training.anchor_person_ids(tracklets))
+    classes, num_classes = model_setup.person_classes(model_setup.anchor_person_ids(tracklets))
     assert num_classes == 3
     np.testing.assert_array_equal(classes, [2, 0, 2, 1, 0])  # ids 30, 7, 30, 12, 7
 
@@ -40,15 +43,23 @@ def test_supervised_loss_is_label_smoothed_cross_entropy():
     np.testing.assert_allclose(loss, np.mean(-(targets * log_probs).sum(axis=1)), rtol=1e-5)
 
 
-def test_supervised_run_trains_evaluates_and_exports(tiny_synthetic_root, tmp_path):
+def test_supervised_run_classifies_the_training_people_and_exports_only_the_backbone(tiny_synthetic_root, tmp_path):
     run_dir = str(tmp_path / "run")
     trained = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=2,
                                                           objective="supervised"))
     assert trained.returncode == 0, trained.stderr[-2000:]
-    assert "ID-supervised: softmax over" in trained.stdout
-    info = json.load(open(os.path.join(run_dir, training.RUN_INFO)))
-    assert info["num_classes"] == len(set(info["row_classes"])) > 1
-    exported = run_module("dal_tf.export", [f"--train_dir={run_dir}", f"--out={tmp_path / 'export'}"])
+    train = registry.load(DataConfig(dataset="synthetic", data_dir=tiny_synthetic_root)).train
+    people = sorted({t.person_id for t in train.tracklets})
+    assert f"ID-supervised: softmax over {len(people)} training people" in trained.stdout
+    info = json.load(open(os.path.join(run_dir, RUN_INFO)))
+    assert info["training_people"] == dict(dataset="synthetic", person_ids=people)
+
+    export = str(tmp_path / "export")
+    exported = run_module("dal_tf.export", [f"--train_dir={run_dir}", f"--out={export}"])
     assert exported.returncode == 0, exported.stderr[-2000:]
+    import tensorflow as tf
+
+    saved = tf.train.load_checkpoint(os.path.join(export, "variables", "variables")).get_variable_to_shape_map()
+    assert len(saved) > 10 and not any("logits" in name or "classifier" in name for name in saved), sorted(saved)
     refused = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=4))
     assert refused.returncode != 0 and "other objective settings" in refused.stderr

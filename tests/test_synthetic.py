@@ -1,4 +1,5 @@
 import hashlib
+import json
 import os
 import re
 
@@ -9,7 +10,8 @@ import pytest
 from dal_tf.config import DataConfig
 from dal_tf.datasets import registry
 from dal_tf.datasets.prid_layout import scan_prid_layout
-from dal_tf.datasets.synthetic import CAM_B_ONLY_ID_OFFSET, SyntheticSpec, generate, load_synthetic
+from dal_tf.datasets.synthetic import SyntheticSpec, generate, load_synthetic
+from dal_tf.datasets.synthetic.spec import CAM_B_ONLY_ID_OFFSET
 from dal_tf.errors import UserInputError
 
 TINY = SyntheticSpec.tiny()
@@ -120,14 +122,37 @@ def test_same_spec_reuses_tree_and_other_spec_replaces_it(tmp_path):
     assert os.listdir(root) == ["prid_2011"]  # no staging directories left behind
 
 
-def test_loader_generates_missing_tree_with_stored_or_default_spec(tmp_path, monkeypatch):
+def expected_counts(spec):
+    """Tracklets per camera in training, queries and gallery entries, from the spec alone."""
+    return ([spec.num_shared_train + spec.num_cam_a_only, spec.num_shared_train + spec.num_cam_b_only],
+            spec.num_shared_test, spec.num_shared_test)
+
+
+def counts(dataset):
+    return dataset.train.tracklets_per_camera, len(dataset.query), len(dataset.gallery)
+
+
+def test_loader_renders_the_default_spec_into_an_empty_cache(tmp_path, monkeypatch):
+    """No tree yet: the default spec is rendered (made tiny here so the test stays quick)."""
     monkeypatch.setenv("DAL_TF_CACHE", str(tmp_path))
-    generate(str(tmp_path / "synthetic"), TINY)  # the cache already holds a (tiny) tree
-    assert load_synthetic(DataConfig()).train.num_frames == sum(
-        len(t.frames) for t in load_synthetic(DataConfig(data_dir=str(tmp_path / "synthetic"))).train.tracklets
-    )
+    other = SyntheticSpec(3, 2, 2, 1, min_frames=2, max_frames=3, height=64, width=32, seed=5)
+    monkeypatch.setattr("dal_tf.datasets.synthetic.loader.SyntheticSpec", lambda: other)
+    assert not os.path.exists(tmp_path / "synthetic")
+    assert counts(load_synthetic(DataConfig())) == expected_counts(other)
+    assert json.load(open(tmp_path / "synthetic" / "prid_2011" / "synthetic.json"))["spec"]["seed"] == 5
     with pytest.raises(UserInputError, match="--split=0"):
         load_synthetic(DataConfig(split=0))
+
+
+def test_loader_rerenders_an_older_renderers_tree_with_its_stored_spec(tmp_path):
+    root = generate(str(tmp_path), TINY)
+    marker = tmp_path / "prid_2011" / "synthetic.json"
+    stored = json.load(open(marker))
+    (tmp_path / "prid_2011" / "multi_shot" / "cam_a" / "person_0001" / "0001.png").write_bytes(b"stale")
+    marker.write_text(json.dumps(dict(stored, render_version=stored["render_version"] - 1)))
+    assert counts(load_synthetic(DataConfig(data_dir=root))) == expected_counts(TINY)
+    assert json.load(open(marker)) == stored
+    assert (tmp_path / "prid_2011" / "multi_shot" / "cam_a" / "person_0001" / "0001.png").read_bytes() != b"stale"
 
 
 def test_generate_refuses_to_overwrite_a_foreign_tree(tmp_path):

@@ -71,22 +71,12 @@ def test_killed_run_resumes_to_the_same_state_as_an_uninterrupted_one(tiny_synth
     assert int(saved[iterations[0]]) == killed_at
     assert np.any(saved["anchors/intra/.ATTRIBUTES/VARIABLE_VALUE"] != 0)
 
+    # So the evaluation agrees too.
     results = json.load(open(os.path.join(interrupted, "results.json")))
-    assert results["step"] == final_step and 0 <= results["scores"]["rank1"] <= 100
-
-
-@pytest.mark.parametrize("flag, message", [
-    ("--dataset=nope", "--dataset='nope' is unknown"),
-    ("--backbone=vgg", "--backbone='vgg' is not one of"),
-    ("--weights=/no/such/file.h5", "--weights=/no/such/file.h5: no such checkpoint or weights file"),
-    ("--margin=-0.1", "--margin=-0.1 must be >= 0"),
-])
-def test_bad_flags_give_one_line_error(flag, message, tmp_path):
-    result = run_module("dal_tf.train", [f"--train_dir={tmp_path / 'run'}", "--weights=none", flag])
-    assert result.returncode != 0
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("dal_tf.train: error: ") and message in last, result.stderr[-1500:]
-    assert not os.path.exists(tmp_path / "run")
+    expected = json.load(open(os.path.join(straight, "results.json")))
+    assert results["step"] == expected["step"] == final_step
+    for name in ("rank1", "rank5", "mAP", "mINP"):
+        assert results["scores"][name] == pytest.approx(expected["scores"][name], abs=1e-6), name
 
 
 def test_resume_refuses_other_settings(tiny_synthetic_root, tmp_path):

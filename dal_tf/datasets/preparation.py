@@ -5,32 +5,12 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from dal_tf.config import PrepareConfig
 from dal_tf.datasets import ilids, mars, prid
 from dal_tf.datasets.prepared import IndexedTracklet, unreadable_frames, write_prepared
 from dal_tf.errors import UserInputError
 
-DATASETS = ("prid", "ilids", "mars")
-FRAME_FORMATS = ("files", "tfrecord")
 LISTED_UNREADABLE = 10
-
-
-@dataclasses.dataclass(frozen=True)
-class PrepareConfig:
-    dataset: str
-    src: str
-    out: str
-    splits: str = ""  # PRID, iLIDS-VID: a split file or folder; empty: seeded (PRID) or official (iLIDS-VID)
-    seed: int = 0  # PRID's seeded splits
-    skip_corrupt: bool = False
-    frame_format: str = "files"  # files | tfrecord (the frames' bytes also in TFRecord shards under out)
-
-    def __post_init__(self):
-        if self.dataset not in DATASETS:
-            raise UserInputError(f"--dataset={self.dataset} is not one of {', '.join(DATASETS)}")
-        if self.frame_format not in FRAME_FORMATS:
-            raise UserInputError(f"--format={self.frame_format} is not one of {', '.join(FRAME_FORMATS)}")
-        if self.dataset == "mars" and self.splits:
-            raise UserInputError("--splits does not apply to MARS, which has one standard split")
 
 
 def _without(tracklets: list[IndexedTracklet], bad: set[str], src: str) -> list[IndexedTracklet]:
@@ -67,4 +47,4 @@ def prepare(config: PrepareConfig, log=print) -> dict:
         kept, entries = mars.finalize(tracklets)
     manifest = dict(entries, dataset=config.dataset, src=src,
                     skipped_corrupt=sorted(os.path.relpath(p, src) for p in bad))
-    return write_prepared(config.out, manifest, kept, tfrecords=config.frame_format == "tfrecord")
+    return write_prepared(config.out, manifest, kept, tfrecords=config.format == "tfrecord")

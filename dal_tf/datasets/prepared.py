@@ -132,6 +132,11 @@ def read_prepared(data_dir: str, dataset: str, how_to_prepare: str):
         from dal_tf.datasets.tfrecords import TFRecordFrames
 
         frame_store = TFRecordFrames(data_dir, manifest["tfrecords"], frames)
+    else:
+        missing = [path for path in frames if not os.path.isfile(path)]
+        if missing:
+            raise UserInputError(f"--data_dir={data_dir}: {len(missing)} of its frames are no longer in {src} (e.g. "
+                                 f"{missing[0]}); put them back or prepare again with {how_to_prepare}")
     return manifest, tracklets, frame_store
 
 

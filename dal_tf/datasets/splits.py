@@ -150,6 +150,10 @@ def two_camera_dataset(name: str, tracklets: list[IndexedTracklet], splits: list
     if not 1 <= split <= len(splits):
         raise UserInputError(f"--split={split}: {name} has splits 1..{len(splits)}")
     chosen = splits[split - 1]
+    for part in ("train", "test"):
+        if not chosen[part]:
+            raise UserInputError(f"--split={split} of {name} has no {part} people; its splits come from the "
+                                 "prepared manifest (data_prep.prepare --splits)")
 
     def people_in(people, cameras):
         wanted = set(people)

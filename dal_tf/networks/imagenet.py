@@ -9,6 +9,7 @@ import tempfile
 import urllib.request
 
 from dal_tf.errors import UserInputError
+from dal_tf.io_utils import atomic_directory
 
 # The archives the release's README names.
 ARCHIVES = {
@@ -30,8 +31,8 @@ def checkpoint_prefix(folder: str) -> str | None:
 
 def imagenet_checkpoint(backbone: str, cache_dir: str, log=print) -> str:
     """The checkpoint prefix of `backbone`'s ImageNet archive under cache_dir/imagenet, downloading
-    and unpacking it on first use. The unpacked folder appears in one rename, so an interrupted
-    download leaves nothing that a later run would take for the checkpoint."""
+    and unpacking it on first use. The unpacked folder appears at once (io_utils.atomic_directory),
+    so an interrupted download leaves nothing that a later run would take for the checkpoint."""
     url = ARCHIVES[backbone]
     archive = os.path.basename(url)
     folder = os.path.join(cache_dir, "imagenet", archive.removesuffix(".tgz").removesuffix(".tar.gz"))
@@ -40,31 +41,20 @@ def imagenet_checkpoint(backbone: str, cache_dir: str, log=print) -> str:
         if prefix:
             return prefix
     os.makedirs(os.path.dirname(folder), exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=os.path.dirname(folder), prefix=".tmp-download-")
-    try:
+    with (tempfile.TemporaryDirectory(dir=os.path.dirname(folder), prefix=".download-") as downloads,
+          atomic_directory(folder) as out):
         log(f"downloading the ImageNet {backbone} checkpoint from {url}")
-        local = os.path.join(tmp, archive)
+        local = os.path.join(downloads, archive)
         try:
-            with urllib.request.urlopen(url, timeout=60) as response, open(local, "wb") as out:
-                shutil.copyfileobj(response, out, length=1 << 20)
+            with urllib.request.urlopen(url, timeout=60) as response, open(local, "wb") as handle:
+                shutil.copyfileobj(response, handle, length=1 << 20)
             log(f"downloaded {os.path.getsize(local) / 2**20:.1f} MiB; unpacking")
-            unpacked = os.path.join(tmp, "unpacked")
             with tarfile.open(local) as tar:
-                tar.extractall(unpacked, filter="data")
+                tar.extractall(out, filter="data")
         except (OSError, tarfile.TarError) as error:
             raise UserInputError(f"--weights=imagenet: cannot download {url} ({type(error).__name__}: "
                                  f"{str(error).splitlines()[0] if str(error) else ''}); download it elsewhere, "
                                  "unpack it and pass --weights=PATH to its .ckpt prefix") from error
-        if checkpoint_prefix(unpacked) is None:
+        if checkpoint_prefix(out) is None:
             raise UserInputError(f"--weights=imagenet: {url} holds no .ckpt checkpoint")
-        os.chmod(unpacked, 0o755)
-        if os.path.isdir(folder) and checkpoint_prefix(folder) is None:
-            shutil.rmtree(folder)  # left by hand or by an older dal_tf: not a checkpoint
-        try:
-            os.replace(unpacked, folder)
-        except OSError:
-            if checkpoint_prefix(folder) is None:  # else another process unpacked it meanwhile
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return checkpoint_prefix(folder)

@@ -1,20 +1,21 @@
-"""Test-split evaluation: tracklet features, Euclidean distances, CMC and mAP."""
+"""Scores of an embedding on a data set's test split: tracklet features, Euclidean distances, CMC
+and mAP per protocol and probe direction."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from dal_tf import features, metrics
+from dal_tf.config import PROBE_CAMS
 from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
 from dal_tf.errors import UserInputError
 
 REPORTED_RANKS = (1, 5, 10, 20)
 SCORE_NAMES = tuple(f"rank{k}" for k in REPORTED_RANKS) + ("mAP", "mINP")
-PROBE_CAMS = ("1", "2", "both")
 
 
 def query_and_gallery_features(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_size: int,
-                               pooling: str) -> tuple[np.ndarray, np.ndarray]:
+                               pooling: str, log=None) -> tuple[np.ndarray, np.ndarray]:
     """Features of each distinct test tracklet, computed once: MARS queries are gallery entries."""
     position: dict = {}
     distinct = []
@@ -24,13 +25,13 @@ def query_and_gallery_features(embedder: features.FrameEmbedder, dataset: ReidDa
             position[key] = len(distinct)
             distinct.append(Tracklet(t.frames, camera=0, index=len(distinct)))
     pooled = features.tracklet_features(embedder, TrackletSet(tuple(distinct), num_cameras=1),
-                                        batch_size=batch_size, pooling=pooling, read=dataset.read_frame)
+                                        batch_size=batch_size, pooling=pooling, read=dataset.read_frame, log=log)
     return tuple(pooled[[position[(t.camera, t.frames)] for t in subset.tracklets]]
                  for subset in (dataset.query, dataset.gallery))
 
 
-def evaluate(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_size: int = 128,
-             pooling: str = "max", protocol: str = "", probe_cam: str = "") -> dict:
+def score_test_split(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_size: int = 128,
+                     pooling: str = "max", protocol: str = "", probe_cam: str = "", log=None) -> dict:
     """Returns {'rank1', 'rank5', 'rank10', 'rank20', 'mAP', 'mINP'} in percent, counts, and
     'probe_cam'.
 
@@ -42,10 +43,10 @@ def evaluate(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_si
     """
     probe_cam = probe_cam or dataset.probe_cam
     if probe_cam not in PROBE_CAMS:
-        raise UserInputError(f"--probe_cam={probe_cam} is not one of {', '.join(PROBE_CAMS)}")
+        raise ValueError(f"probe_cam {probe_cam!r} is not one of {', '.join(PROBE_CAMS)}")
     if probe_cam != "1" and dataset.protocol != "single_shot":
         raise UserInputError(f"--probe_cam={probe_cam} applies to two-camera data sets, not {dataset.name}")
-    query, gallery = query_and_gallery_features(embedder, dataset, batch_size=batch_size, pooling=pooling)
+    query, gallery = query_and_gallery_features(embedder, dataset, batch_size=batch_size, pooling=pooling, log=log)
     forward = (dataset.query, query, dataset.gallery, gallery)
     backward = (dataset.gallery, gallery, dataset.query, query)
     cameras = ["1", "2"] if probe_cam == "both" else [probe_cam]

@@ -1,0 +1,53 @@
+"""The files of a training directory beside its checkpoints.
+
+    config.json    the run's TrainConfig
+    run_info.json  what rebuilding the model needs (anchor table sizes, supervised classes) and
+                   who the training people were (held back like person ids: never read by
+                   training, only to refuse evaluating a model on people it trained on)
+    results.json   the final evaluation
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from dal_tf.config import TrainConfig
+from dal_tf.errors import UserInputError
+
+CONFIG = "config.json"
+RUN_INFO = "run_info.json"
+RESULTS = "results.json"
+# Settings that fix the shape of what a checkpoint holds or what its anchors mean: a rerun in the
+# same --train_dir must agree on them to resume.
+RESUME_KEYS = ("data", "model", "association", "batch_size", "seed", "objective", "mixed_precision")
+
+
+def read_run_json(train_dir: str, name: str) -> dict:
+    path = os.path.join(train_dir, name)
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UserInputError(f"--train_dir={train_dir}: cannot read {name} ({error})".splitlines()[0]) from error
+
+
+def read_config(train_dir: str) -> TrainConfig:
+    try:
+        return TrainConfig.from_dict(read_run_json(train_dir, CONFIG))
+    except TypeError as error:
+        raise UserInputError(f"--train_dir={train_dir}: {CONFIG} does not fit this dal_tf ({error})") from error
+
+
+def check_resumable(config: TrainConfig, train_dir: str):
+    """Refuses to resume a --train_dir written with settings that change the checkpoint."""
+    if not os.path.exists(os.path.join(train_dir, CONFIG)):
+        return
+    saved = read_run_json(train_dir, CONFIG)
+    current = config.to_dict()
+    for key in RESUME_KEYS:
+        if saved.get(key) != current[key]:
+            raise UserInputError(
+                f"--train_dir={train_dir} holds a run with other {key} settings ({saved.get(key)} vs {current[key]}); "
+                "use a new --train_dir"
+            )
