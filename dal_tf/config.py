@@ -181,6 +181,25 @@ class TrainConfig(Checked):
 
 
 @dataclasses.dataclass(frozen=True)
+class RerankConfig(Checked):
+    """k-reciprocal re-ranking of the gallery for each query (dal_tf.reranking); the paper's k1, k2
+    and lambda by default."""
+
+    rerank: bool = option(False, "Rank the gallery by k-reciprocal re-ranked distances (Zhong et al., CVPR 2017) "
+                          "instead of Euclidean ones.")
+    rerank_k1: int = option(20, "--rerank: size of the k-reciprocal neighbourhoods (k1).")
+    rerank_k2: int = option(6, "--rerank: neighbours averaged in the local query expansion (k2; 1: none).")
+    rerank_lambda: float = option(0.3, "--rerank: weight of the original distance beside the Jaccard distance.")
+
+    def __post_init__(self):
+        super().__post_init__()
+        _require(self.rerank_k1 >= 1, f"--rerank_k1={self.rerank_k1} must be >= 1")
+        _require(1 <= self.rerank_k2 <= self.rerank_k1 + 1,
+                 f"--rerank_k2={self.rerank_k2} must be in [1, --rerank_k1 + 1 = {self.rerank_k1 + 1}]")
+        _require(0 <= self.rerank_lambda <= 1, f"--rerank_lambda={self.rerank_lambda} must be in [0, 1]")
+
+
+@dataclasses.dataclass(frozen=True)
 class EvalRequest(Checked):
     """What dal_tf.evaluate scores: a training run (its EMA weights) or an export, on one or several
     splits. Empty fields take the model's own setting."""
@@ -199,6 +218,7 @@ class EvalRequest(Checked):
                             "default: what the release reports (both for iLIDS-VID, camera 1 for PRID 2011).",
                             PROBE_CAMS)
     eval_batch_size: int = option(128, "Frames per batch (memory is bounded by it).")
+    reranking: RerankConfig = RerankConfig()
 
     def __post_init__(self):
         super().__post_init__()
@@ -226,6 +246,7 @@ class MatchConfig(Checked):
     csv: str = option("", "Also write query,rank,gallery,distance rows to this CSV file.")
     batch_size: int = option(128, "Frames per batch (memory is bounded by it).")
     pooling: str = option("max", "Pooling of frame features into a tracklet feature.", POOLINGS)
+    reranking: RerankConfig = RerankConfig()
 
     def __post_init__(self):
         super().__post_init__()

@@ -4,7 +4,8 @@
 
 --query and --gallery each hold one folder of frames per tracklet (any image size; PNG, JPEG,
 BMP or GIF). Each tracklet's feature is the l2-normalised max over its l2-normalised frame
-embeddings, as in evaluation; distances are Euclidean between those features (0 to 2). The flags
+embeddings, as in evaluation; distances are Euclidean between those features (0 to 2), or with
+--rerank the k-reciprocal re-ranked distances (queries and gallery re-ranked together). The flags
 are the fields of dal_tf.config.MatchConfig.
 """
 
@@ -33,15 +34,15 @@ def rank_gallery(distances, top_k: int) -> list[list[int]]:
 
 def match(config: MatchConfig, log=None):
     """Returns [(query name, [(gallery name, distance), ...]), ...]; log: where progress goes."""
-    from dal_tf import features, metrics
+    from dal_tf import features, reranking
     from dal_tf.datasets.folders import folder_tracklets
 
     query_names, query = folder_tracklets(config.query, "--query")
     gallery_names, gallery = folder_tracklets(config.gallery, "--gallery")
     embedder, _ = features.saved_model_embedder(config.saved_model)
     extract = dict(batch_size=config.batch_size, pooling=config.pooling, log=log)
-    distances = metrics.euclidean_distances(features.tracklet_features(embedder, query, **extract),
-                                            features.tracklet_features(embedder, gallery, **extract))
+    distances = reranking.ranking_distances(features.tracklet_features(embedder, query, **extract),
+                                            features.tracklet_features(embedder, gallery, **extract), config.reranking)
     return [(name, [(gallery_names[g], float(distances[q, g])) for g in ranked])
             for q, (name, ranked) in enumerate(zip(query_names, rank_gallery(distances, config.top_k)))]
 
