@@ -59,6 +59,12 @@ def nearest_table_row(queries: tf.Tensor, table: tf.Tensor, allowed, view=None) 
     scatter-updated copies all of it, and a gradient through an [N, D] product would keep it
     alive. No gradient flows here; callers recompute the distance to the chosen row.
     """
+    return nearest_table_rows(queries, table, allowed, view)[1][:, 0]
+
+
+def nearest_table_rows(queries: tf.Tensor, table: tf.Tensor, allowed, view=None, k: int = 1):
+    """nearest_table_row's k nearest allowed rows, nearest first: (squared distances [B, k], rows
+    [B, k] int32). Where fewer than k rows are allowed, the rest have distance inf (and row 0)."""
     queries = tf.stop_gradient(queries)
     num_rows = int(table.shape[0])
     num_blocks = -(-num_rows // TABLE_BLOCK_ROWS)
@@ -67,8 +73,8 @@ def nearest_table_row(queries: tf.Tensor, table: tf.Tensor, allowed, view=None) 
     inf = tf.constant(float("inf"), queries.dtype)
 
     def ranked_block(block, best_distance, best_row):
-        # The last block ends at the table's end and may overlap the one before it: every block has
-        # the same static size (XLA), and a row seen twice cannot win twice.
+        # The last block ends at the table's end and may overlap the one before it, so that every
+        # block has the same static size (XLA).
         start = tf.minimum(block * block_rows, num_rows - block_rows)
         rows = start + tf.range(block_rows)
         anchors = tf.gather(table, rows)
@@ -80,18 +86,21 @@ def nearest_table_row(queries: tf.Tensor, table: tf.Tensor, allowed, view=None) 
         inverse = tf.math.rsqrt(tf.maximum(squared_norms, L2_EPSILON))  # l2_normalize(a) = a * inverse
         distances = (query_norms + (squared_norms * tf.square(inverse))[tf.newaxis, :]
                      - 2.0 * tf.matmul(queries, anchors, transpose_b=True) * inverse[tf.newaxis, :])
-        neg_top, index = tf.math.top_k(-tf.where(mask, distances, inf), k=1, sorted=False)
-        closer = -neg_top[:, 0] < best_distance  # strict: an earlier block keeps a tie
-        return (block + 1, tf.where(closer, -neg_top[:, 0], best_distance),
-                tf.where(closer, tf.gather(rows, index[:, 0]), best_row))
+        # The last block's overlap with the one before was ranked there already.
+        mask = tf.logical_and(mask, (rows >= block * block_rows)[tf.newaxis, :])
+        neg_top, index = tf.math.top_k(-tf.where(mask, distances, inf), k=min(k, block_rows), sorted=True)
+        # Earlier blocks first, so that a tie keeps the lower row.
+        neg_best, position = tf.math.top_k(tf.concat([-best_distance, neg_top], axis=1), k=k, sorted=True)
+        rows_so_far = tf.concat([best_row, tf.gather(rows, index)], axis=1)
+        return block + 1, -neg_best, tf.gather(rows_so_far, position, batch_dims=1)
 
     batch = tf.shape(queries)[0]
-    _, _, best_row = tf.while_loop(
+    _, best_distance, best_row = tf.while_loop(
         lambda block, *_: block < num_blocks, ranked_block,
-        (tf.constant(0), tf.fill([batch], inf), tf.zeros([batch], tf.int32)),
+        (tf.constant(0), tf.fill([batch, k], inf), tf.zeros([batch, k], tf.int32)),
         parallel_iterations=1,  # one block's temporaries alive at a time
     )
-    return best_row
+    return best_distance, best_row
 
 
 class RankingLosses(NamedTuple):
@@ -172,15 +181,17 @@ class Cycle(NamedTuple):
     partner: tf.Tensor  # [B] each row's rank-1 in the other camera(s)
     partner_anchor: tf.Tensor  # [B, D] that row's normalised anchor
     consistent: tf.Tensor  # [B] bool: the cycle returns to the row (and may merge)
+    forward_distances: tf.Tensor  # [B, forward_k] squared distances of the first ranking's nearest
 
 
 def cyclic_ranking(rows, new_intra_table, anchor_cameras, association_started, view=None,
-                   partner_camera=None) -> Cycle:
+                   partner_camera=None, forward_k: int = 1) -> Cycle:
     """Cyclic ranking (Eq. 4) on the updated intra anchors: each batch row's rank-1 among the other
     cameras' anchors (pooled, as the release does with more than two cameras; or only camera
     `partner_camera`), then that anchor's rank-1 back in the row's own camera. Both rankings use
     view(rows, anchors) when given (see nearest_table_row); own and partner_anchor stay the
-    normalised intra anchors, which the cross anchors are made of.
+    normalised intra anchors, which the cross anchors are made of. The first ranking keeps its
+    forward_k nearest distances.
     """
     own = l2_normalize(tf.gather(new_intra_table, rows))
     own_camera = tf.gather(anchor_cameras, rows)
@@ -191,10 +202,14 @@ def cyclic_ranking(rows, new_intra_table, anchor_cameras, association_started, v
             return tf.not_equal(own_camera[:, tf.newaxis], cameras)
         return tf.logical_and(tf.not_equal(own_camera[:, tf.newaxis], partner_camera), tf.equal(cameras, partner_camera))
 
-    queries = own if view is None else view(rows, tf.gather(new_intra_table, rows))
-    partner = nearest_table_row(queries, new_intra_table, other_camera, view)
+    def viewed(rows_):
+        return l2_normalize(view(rows_, tf.gather(new_intra_table, rows_)))
+
+    queries = own if view is None else viewed(rows)
+    forward_distances, forward_rows = nearest_table_rows(queries, new_intra_table, other_camera, view, forward_k)
+    partner = forward_rows[:, 0]
     partner_anchor = l2_normalize(tf.gather(new_intra_table, partner))
-    partner_queries = partner_anchor if view is None else view(partner, tf.gather(new_intra_table, partner))
+    partner_queries = partner_anchor if view is None else viewed(partner)
     returned = nearest_table_row(partner_queries, new_intra_table,
                                  lambda block: tf.equal(own_camera[:, tf.newaxis],
                                                         tf.gather(anchor_cameras, block)[tf.newaxis, :]), view)
@@ -214,7 +229,7 @@ def cyclic_ranking(rows, new_intra_table, anchor_cameras, association_started, v
                                   tf.reduce_any(tf.not_equal(partner_queries, 0.0), axis=1))
         consistent = tf.logical_and(consistent, viewable)
     consistent = tf.logical_and(consistent, tf.cast(association_started, tf.bool))
-    return Cycle(own, partner, partner_anchor, consistent)
+    return Cycle(own, partner, partner_anchor, consistent, forward_distances)
 
 
 def merged(cycle: Cycle, consistent: tf.Tensor) -> CrossUpdate:

@@ -18,7 +18,7 @@ PROTOCOLS = ("mars", "torchreid", "single_shot")
 PROBE_CAMS = ("1", "2", "both")
 STRATEGIES = ("default", "mirrored", "multiworker")
 # The names of dal_tf.rules.RULES, the cross-camera association rules (that registry checks it).
-ASSOCIATION_RULES = ("released", "camera_debiased", "persistent", "per_camera")
+ASSOCIATION_RULES = ("released", "camera_debiased", "ratio_test", "persistent", "per_camera")
 
 
 def option(default, help: str, choices: tuple[str, ...] = ()):  # noqa: A002 - absl's word for it
@@ -99,9 +99,12 @@ class AssociationConfig(Checked):
     lambda_cross: float = option(1.0, "Weight of L_C in L_I + lambda * L_C.")
     association: str = option("released", "Cross-camera association rule (Eq. 4-5): released (the release's: "
                               "cyclic rank-1 over the other cameras pooled; the paper's tables) | camera_debiased "
-                              "(each camera's mean anchor removed before ranking) | persistent (merge after "
+                              "(each camera's mean anchor removed before ranking) | ratio_test (the rank-1 must "
+                              "beat the rank-2 by --association_ratio) | persistent (merge after "
                               "--association_visits consistent visits) | per_camera (one partner per other "
                               "camera).", ASSOCIATION_RULES)
+    association_ratio: float = option(0.9, "--association=ratio_test: largest ratio of the rank-1's to the rank-2's "
+                                      "distance among the other cameras' anchors for a merge.")
     association_visits: int = option(3, "--association=persistent: consecutive visits on which a tracklet's cycle "
                                      "must close with the same partner before they merge.")
 
@@ -111,6 +114,7 @@ class AssociationConfig(Checked):
         _require(0 < self.eta <= 1, f"--eta={self.eta} must be in (0, 1]")
         _require(self.lambda_cross >= 0, f"--lambda_cross={self.lambda_cross} must be >= 0")
         _require(self.association_visits >= 1, f"--association_visits={self.association_visits} must be >= 1")
+        _require(0 < self.association_ratio <= 1, f"--association_ratio={self.association_ratio} must be in (0, 1]")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -58,6 +58,25 @@ def np_camera_debiased(table, cams, rows, started):
     return np.array(values), np.array(partners), {}
 
 
+def np_ratio_test(table, cams, rows, started, ratio):
+    """The cycle among visited anchors, merged only where the rank-1's Euclidean distance is below
+    ratio times the rank-2's."""
+    unit = np_l2(table.astype(np.float64))
+    visited = np.flatnonzero(np.any(table != 0, axis=1))
+    values, partners = [], []
+    for r in rows:
+        others = sorted((np.linalg.norm(unit[r] - unit[j]), j) for j in visited if cams[j] != cams[r])
+        p = others[0][1] if started and others else None
+        if p is not None:
+            back = np_rank1(unit[p], [j for j in visited if cams[j] == cams[r]], unit)
+            second = others[1][0] if len(others) > 1 else np.inf
+            if back != r or not others[0][0] < ratio * second:
+                p = None
+        values.append(unit[r] if p is None else (unit[r] + unit[p]) / 2)
+        partners.append(-1 if p is None else p)
+    return np.array(values), np.array(partners), {}
+
+
 def np_persistent(table, cams, rows, started, state, visits):
     """The released cycle; a row merges once its cycle closed with the same partner on `visits`
     consecutive visits, and any other visit restarts the count."""
@@ -162,6 +181,44 @@ def test_camera_debiased_finds_the_people_the_camera_bias_hides():
     rows = np.arange(8)
     np.testing.assert_array_equal(tf_rule("released", table, cams, rows, True)[1], [4, -1, -1, -1, 0, -1, -1, -1])
     np.testing.assert_array_equal(tf_rule("camera_debiased", table, cams, rows, True)[1], [4, 5, 6, 7, 0, 1, 2, 3])
+
+
+@pytest.mark.parametrize("counts", [[12, 15], [9, 7, 11]])
+@pytest.mark.parametrize("block_rows", [5, association.TABLE_BLOCK_ROWS])
+def test_ratio_test_matches_numpy(monkeypatch, counts, block_rows):
+    monkeypatch.setattr(association, "TABLE_BLOCK_ROWS", block_rows)
+    rng = np.random.default_rng(len(counts) + 20)
+    table, cams = make_tables(rng, counts)
+    rows = rng.integers(0, len(table), size=24)
+    config = AssociationConfig(association="ratio_test", association_ratio=0.5)
+    expected = np_ratio_test(table, cams, rows, True, 0.5)
+    released = tf_rule("released", table, cams, rows, True)[1]
+    assert 0 < np.sum(expected[1] >= 0) < np.sum(released >= 0)  # it merges, and refuses some of the released merges
+    assert_update_matches(tf_rule("ratio_test", table, cams, rows, True, config=config), expected)
+
+
+@pytest.mark.parametrize("block_rows", [3, 4, 100])
+def test_nearest_table_rows_gives_the_two_nearest_in_blocks(monkeypatch, block_rows):
+    """10 rows in blocks of 3 and 4 (the last block overlaps the one before) or one block; a tie, a
+    query with one allowed row and one with none."""
+    monkeypatch.setattr(association, "TABLE_BLOCK_ROWS", block_rows)
+    rng = np.random.default_rng(6)
+    table = rng.normal(size=(10, 5))
+    table[8] = 2.0 * table[3]  # the same direction as row 3
+    queries = np_l2(rng.normal(size=(4, 5)))
+    queries[0] = np_l2(table[3])
+    allowed = rng.random((4, 10)) < 0.7
+    allowed[0, [3, 8]] = True
+    allowed[2] = np.arange(10) == 6
+    allowed[3] = False
+    distances = np.where(allowed, np.sum((queries[:, None] - np_l2(table)[None]) ** 2, axis=2), np.inf)
+    order = np.argsort(distances, axis=1, kind="stable")[:, :2]
+    got_distances, got_rows = association.nearest_table_rows(
+        tf.constant(queries, tf.float32), tf.constant(table, tf.float32),
+        lambda rows: tf.gather(tf.constant(allowed), rows, axis=1), k=2)
+    np.testing.assert_allclose(got_distances.numpy(), np.take_along_axis(distances, order, axis=1), atol=1e-5)
+    assert got_rows.numpy()[:3].tolist() == order[:3].tolist()
+    assert got_rows.numpy()[0].tolist() == [3, 8]
 
 
 def test_persistent_over_visits_matches_numpy():

@@ -61,6 +61,7 @@ def train_cases(root, tiny):
         (flags(margin=-0.1), "--margin=-0.1 must be >= 0"),
         (flags(association="nearest"), "flag --association=nearest: value should be one of <released|"),
         (flags(association_visits=0), "--association_visits=0 must be >= 1"),
+        (flags(association_ratio=1.5), "--association_ratio=1.5 must be in (0, 1]"),
         (flags(batch_size=100000), "--batch_size=100000 is more than the"),
         (flags(eval_batch_size=0), "--eval_batch_size=0 must be >= 1"),
         (flags(weights="imagenet", alpha=0.3), "--alpha=0.3: the release's ImageNet checkpoint is MobileNet v1 1.0"),

@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from dal_tf import association
 from dal_tf.config import ASSOCIATION_RULES
-from dal_tf.rules import camera_debiased, per_camera, persistent
+from dal_tf.rules import camera_debiased, per_camera, persistent, ratio_test
 
 
 def no_state(num_anchors: int, num_cameras: int) -> dict[str, tf.Tensor]:
@@ -41,6 +41,7 @@ class Rule:
 RULES = {
     "released": Rule(association.updated_cross_anchors),
     "camera_debiased": Rule(camera_debiased.updated_cross_anchors),
+    "ratio_test": Rule(ratio_test.updated_cross_anchors),
     "persistent": Rule(persistent.updated_cross_anchors, persistent.initial_state),
     "per_camera": Rule(per_camera.updated_cross_anchors, per_camera.initial_state, partners_table="partners"),
 }
