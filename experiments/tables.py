@@ -74,8 +74,12 @@ PROXY_FLAGS = ("--dataset=synthetic", "--backbone=mobilenet", "--image_height=64
                "--batch_size=64", "--max_steps=800", "--batchnorm_decay=0.99", "--log_every=20",
                "--checkpoint_every=400")
 # The association study: the untrained network and every association rule, at command 1's setting.
+# per_camera is left out: the synthetic set has two cameras, where it is the released rule bit for
+# bit (tests/test_association_rules.py checks that, and checks it against its reference on three cameras).
+TWO_CAMERA_DUPLICATES = ("per_camera",)
 ASSOCIATION_VARIANTS = (("untrained", ["--max_steps=0"], False),
-                        *((rule, [f"--association={rule}"], True) for rule in ASSOCIATION_RULES))
+                        *((rule, [f"--association={rule}"], True) for rule in ASSOCIATION_RULES
+                          if rule not in TWO_CAMERA_DUPLICATES))
 DEMO_FLAGS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flags", "synthetic_demo.flags")
 
 
