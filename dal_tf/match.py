@@ -34,7 +34,7 @@ def rank_gallery(distances, top_k: int) -> list[list[int]]:
 def match(config: MatchConfig, log=None):
     """Returns [(query name, [(gallery name, distance), ...]), ...]; log: where progress goes."""
     from dal_tf import features, metrics
-    from dal_tf.datasets.folders import folder_tracklets
+    from dal_tf.datasets.folders_layout import folder_tracklets
 
     query_names, query = folder_tracklets(config.query, "--query")
     gallery_names, gallery = folder_tracklets(config.gallery, "--gallery")

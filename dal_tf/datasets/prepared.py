@@ -140,6 +140,9 @@ def read_prepared(data_dir: str, dataset: str, how_to_prepare: str):
     return manifest, tracklets, frame_store
 
 
+LISTED_UNREADABLE = 10
+
+
 def unreadable_frames(paths: list[str], workers: int = 8) -> list[str]:
     """The paths among `paths` that OpenCV cannot decode (missing, empty, corrupt)."""
 
@@ -148,3 +151,27 @@ def unreadable_frames(paths: list[str], workers: int = 8) -> list[str]:
 
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         return [path for path, ok in zip(paths, pool.map(readable, paths, chunksize=256)) if not ok]
+
+
+def _listed(paths: list[str]) -> str:
+    return "; ".join(paths[:LISTED_UNREADABLE]) + ("; ..." if len(paths) > LISTED_UNREADABLE else "")
+
+
+def checked_frames(tracklets: list[IndexedTracklet], src: str, skip_corrupt: bool,
+                   log) -> tuple[list[IndexedTracklet], list[str]]:
+    """(the tracklets without the frames OpenCV cannot decode, those frames); the frames are
+    listed in an error unless skip_corrupt, and tracklets left without frames are dropped."""
+    bad = unreadable_frames([os.path.join(src, f) for t in tracklets for f in t.frames])
+    if bad and not skip_corrupt:
+        raise UserInputError(f"{len(bad)} frames are missing or cannot be decoded: {_listed(bad)} "
+                             "(--skip_corrupt drops them)")
+    if not bad:
+        return tracklets, bad
+    log(f"dropped {len(bad)} unreadable frames (--skip_corrupt): {_listed(bad)}")
+    dropped = set(bad)
+    kept = []
+    for t in tracklets:
+        frames = tuple(f for f in t.frames if os.path.join(src, f) not in dropped)
+        if frames:
+            kept.append(dataclasses.replace(t, frames=frames))
+    return kept, bad
