@@ -23,7 +23,8 @@ def blobs(mask: np.ndarray, min_height: int, min_width: int) -> np.ndarray:
     least min_height x min_width, after opening specks away and closing gaps within a body."""
     foreground = np.where(mask == FOREGROUND, 255, 0).astype(np.uint8)
     foreground = cv2.morphologyEx(foreground, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
-    close = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, min_width // 4), max(3, min_height // 4)))
+    # Odd sizes: an even kernel's closing shifts the blob by a pixel.
+    close = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, min_width // 4) | 1, max(3, min_height // 4) | 1))
     foreground = cv2.morphologyEx(foreground, cv2.MORPH_CLOSE, close)
     _, _, stats, _ = cv2.connectedComponentsWithStats(foreground, connectivity=8)
     boxes = stats[1:, :4]
