@@ -1,8 +1,11 @@
 """The contact sheet's layout and borders, checked pixel by pixel."""
 
 import numpy as np
+import pytest
 
 from dal_tf import contact_sheet as cs
+from dal_tf.config import MatchConfig
+from dal_tf.errors import UserInputError
 
 
 def test_rows_cells_and_borders_by_hand():
@@ -25,3 +28,14 @@ def test_rows_cells_and_borders_by_hand():
     # the names are written under the frames
     label = sheet[cs.CELL_HEIGHT + 2 * cs.BORDER:height, width + cs.GAP:2 * width + cs.GAP]
     assert (label < 128).any()
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(query="q"), "--query and --gallery go together"),
+    (dict(query="q", gallery="g", data_dir="d"), "give --query and --gallery, or --data_dir"),
+    (dict(data_dir="d", sheet="s.jpg"), "--sheet=s.jpg must end in .png"),
+    (dict(data_dir="d", sheet_queries=0), "--sheet_queries=0 must be >= 1"),
+])
+def test_match_flags(settings, message):
+    with pytest.raises(UserInputError, match=message):
+        MatchConfig(saved_model="m", **settings)
