@@ -16,4 +16,6 @@ setup(
         "h5py>=3.10",
         "tensorboard>=2.16",
     ],
+    # data_prep.tracklets --ground_truth scores tracks with motmetrics (MOTA, IDF1).
+    extras_require={"tracking": ["motmetrics>=1.4"]},
 )

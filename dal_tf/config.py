@@ -335,7 +335,7 @@ class SyntheticVideoConfig(Checked):
 
     out: str = option("", "Directory to write <camera>.avi and <camera>.gt.txt (MOTChallenge ground truth) to.")
     cameras: int = option(2, "Camera views (2 or 3), each with its own look and background.")
-    people: int = option(8, "People walking through every view, in both directions, crossing each other.")
+    people: int = option(6, "People walking through every view, in both directions, crossing each other.")
     frames: int = option(120, "Frames per video.")
     height: int = option(180, "Frame height in pixels.")
     width: int = option(320, "Frame width in pixels.")
