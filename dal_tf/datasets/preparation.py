@@ -31,7 +31,7 @@ def prepare(config: PrepareConfig, log=print) -> dict:
     tracklets = module.raw_index(src)
     paths = [os.path.join(src, f) for t in tracklets for f in t.frames]
     log(f"{config.dataset}: {len(tracklets)} tracklets, {len(paths)} frames in {src}; checking every frame decodes")
-    bad = unreadable_frames(paths)
+    bad = unreadable_frames(paths, log=log)
     if bad and not config.skip_corrupt:
         listed = "; ".join(bad[:LISTED_UNREADABLE]) + ("; ..." if len(bad) > LISTED_UNREADABLE else "")
         raise UserInputError(f"{len(bad)} frames are missing or cannot be decoded: {listed} "
@@ -47,4 +47,6 @@ def prepare(config: PrepareConfig, log=print) -> dict:
         kept, entries = mars.finalize(tracklets)
     manifest = dict(entries, dataset=config.dataset, src=src,
                     skipped_corrupt=sorted(os.path.relpath(p, src) for p in bad))
-    return write_prepared(config.out, manifest, kept, tfrecords=config.format == "tfrecord")
+    if config.format == "tfrecord":
+        log("copying the frames into TFRecord shards")
+    return write_prepared(config.out, manifest, kept, tfrecords=config.format == "tfrecord", log=log)
