@@ -17,11 +17,11 @@ def test_readme_flag_table_is_the_one_generated_from_the_config():
 
 def test_every_option_has_help_and_choice_defaults_are_allowed():
     for cls in (config.TrainConfig, config.EvalRequest, config.MatchConfig, config.PrepareConfig):
-        for field, _ in flag_defs._leaf_fields(cls):
+        for field, _ in flag_defs.option_fields(cls):
             assert field.metadata["help"].endswith((".", ")")), field.name
             choices = field.metadata["choices"]
             assert not choices or field.default in choices or field.default == "", field.name
-    names = [f.name for f, _ in flag_defs._leaf_fields(config.TrainConfig)]
+    names = [f.name for f, _ in flag_defs.option_fields(config.TrainConfig)]
     assert len(names) == len(set(names))  # flat flags: no two nested fields share a name
 
 
@@ -29,7 +29,7 @@ def test_every_option_has_help_and_choice_defaults_are_allowed():
                                         ("dal_tf.match", config.MatchConfig), ("data_prep.prepare", config.PrepareConfig)])
 def test_help_lists_every_flag_of_the_entry_point(module, cls):
     shown = run_module(module, ["--help"]).stdout
-    for field, _ in flag_defs._leaf_fields(cls):
+    for field, _ in flag_defs.option_fields(cls):
         assert f"--{field.name}" in shown or f"--[no]{field.name}" in shown, (module, field.name)
         if field.metadata["choices"]:
             assert "<" + "|".join(field.metadata["choices"]) + ">" in shown, (module, field.name)
