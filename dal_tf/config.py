@@ -73,11 +73,11 @@ class DataConfig(Checked):
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig(Checked):
-    backbone: str = option("mobilenet", "mobilenet: slim mobilenet_v1 (1024-d) | resnet50: slim resnet_v1_50 "
-                           "(2048-d), the release's networks.", BACKBONES)
-    weights: str = option("imagenet", "imagenet: the release's TF-slim ImageNet checkpoint, downloaded once | none | "
-                          "PATH: a TF-slim checkpoint prefix (mobilenet_v1_1.0_224.ckpt, resnet_v1_50.ckpt) or a "
-                          "Keras .h5 weights file.")
+    backbone: str = option("mobilenet", "The release's TF-slim networks: mobilenet_v1 (1024-d features) or "
+                           "resnet_v1_50 (2048-d).", BACKBONES)
+    weights: str = option("imagenet", "imagenet (the release's TF-slim ImageNet checkpoint, downloaded once), none "
+                          "(random initialisation), or PATH to a TF-slim checkpoint prefix (mobilenet_v1_1.0_224.ckpt, "
+                          "resnet_v1_50.ckpt) or a Keras .h5 weights file.")
     alpha: float = option(1.0, "MobileNet width multiplier (1.0 = the paper's network).")
     image_height: int = option(224, "Input height (release: 224).")
     image_width: int = option(112, "Input width (release: 112).")
@@ -105,13 +105,15 @@ class ModelConfig(Checked):
 class AssociationConfig(Checked):
     """DAL's association settings; defaults are the released code's, the paper's in brackets."""
 
-    distance: str = option("squared", "squared | euclidean [paper].", ("squared", "euclidean"))
+    distance: str = option("squared", "Distance between l2-normalised features: squared Euclidean (the release) or "
+                           "Euclidean (the paper).", ("squared", "euclidean"))
     margin: float = option(0.5, "Hinge margin [paper: 0.2].")
     eta: float = option(0.5, "Intra-anchor update rate (Eq. 1).")
-    anchor_init: str = option("zeros", "zeros | mean [paper: each tracklet's mean frame feature].", ("zeros", "mean"))
-    anchor_update: str = option("released", "released | normalized (moving average of unit vectors).",
-                                ("released", "normalized"))
-    loss_terms: str = option("both", "both | intra (L_I only) | cross (L_C only).", ("both", "intra", "cross"))
+    anchor_init: str = option("zeros", "Anchors start at zero (the release) or at each tracklet's mean frame feature "
+                              "(the paper).", ("zeros", "mean"))
+    anchor_update: str = option("released", "The intra-anchor update (Eq. 1): the release's, or a moving average of "
+                                "unit vectors, x <- (1-eta) l2(x) + eta l2(f).", ("released", "normalized"))
+    loss_terms: str = option("both", "L_I + L_C, L_I only or L_C only (Table 2).", ("both", "intra", "cross"))
     lambda_cross: float = option(1.0, "Weight of L_C in L_I + lambda * L_C.")
 
     def __post_init__(self):
@@ -125,8 +127,8 @@ class AssociationConfig(Checked):
 class OptimConfig(Checked):
     """Zero / auto fields take the data set's release setting (see schedules.build_optimizer)."""
 
-    optimizer: str = option("auto", "auto (the data set's: RMSProp PRID/iLIDS-VID, SGD MARS) | rmsprop | sgd.",
-                            ("auto", "rmsprop", "sgd"))
+    optimizer: str = option("auto", "auto: the data set's release optimiser (RMSProp for PRID 2011, iLIDS-VID and "
+                            "synthetic, SGD for MARS).", ("auto", "rmsprop", "sgd"))
     learning_rate: float = option(0.0, "Initial learning rate; 0: 0.045 (RMSProp) or 0.01 (SGD).")
     lr_decay_factor: float = option(0.94, "RMSProp: staircase decay factor.")
     epochs_per_decay: float = option(2.0, "RMSProp: epochs between decays.")
@@ -159,11 +161,11 @@ class TrainConfig(Checked):
     pooling: str = option("max", "Pooling of frame features into a tracklet feature at test time.", POOLINGS)
     seed: int = option(0, "Seed of the frame order and the initialisation.")
     deterministic: bool = option(False, "Bitwise-reproducible TF ops (slower).")
-    objective: str = option("dal", "dal | supervised: the ID-supervised counterpart (softmax on training person "
-                            "ids; Table 3).", ("dal", "supervised"))
+    objective: str = option("dal", "DAL, or its ID-supervised counterpart of Table 3 (softmax cross-entropy on the "
+                            "training person ids).", ("dal", "supervised"))
     label_smoothing: float = option(0.1, "Supervised objective: label smoothing (release: 0.1).")
-    strategy: str = option("default", "tf.distribute: one device | all local GPUs | the cluster in TF_CONFIG. "
-                           "--batch_size is global.", STRATEGIES)
+    strategy: str = option("default", "tf.distribute: one device, all local GPUs (mirrored) or the cluster in "
+                           "TF_CONFIG (multiworker); --batch_size is global.", STRATEGIES)
     mixed_precision: bool = option(False, "mixed_float16 backbone; anchors, distances and losses stay float32.")
     jit_compile: bool = option(False, "XLA-compile each replica's forward and backward pass.")
 

@@ -21,6 +21,7 @@ def differences(mode: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 # The bounds the README states (measured on the build machine: mirrored 1.2e-7 / 1.3e-7, XLA 2.4e-7
 # / 2.1e-7, mixed precision 2.1e-5 / 2.6e-4).
 def test_two_replicas_train_like_one_device_and_their_checkpoint_restores_on_one():
@@ -31,11 +32,13 @@ def test_two_replicas_train_like_one_device_and_their_checkpoint_restores_on_one
     assert found["restored"] == 0.0
 
 
+@pytest.mark.slow
 def test_xla_matches_plain_tensorflow():
     found = differences("jit")
     assert found["loss"] < 1e-6 and found["state"] < 1e-6, found
 
 
+@pytest.mark.slow
 def test_mixed_precision_stays_close_to_float32():
     found = differences("mixed")
     assert found["loss"] < 5e-5 and found["state"] < 5e-4, found

@@ -33,4 +33,6 @@ def prepare(config: PrepareConfig, log=print) -> dict:
         kept, entries = folders.finalize(cameras, tracklets)
     manifest = dict(entries, dataset=config.dataset, src=src,
                     skipped_corrupt=sorted(os.path.relpath(p, src) for p in bad))
-    return write_prepared(config.out, manifest, kept, tfrecords=config.format == "tfrecord")
+    if config.format == "tfrecord":
+        log("copying the frames into TFRecord shards")
+    return write_prepared(config.out, manifest, kept, tfrecords=config.format == "tfrecord", log=log)

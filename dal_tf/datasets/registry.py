@@ -23,11 +23,6 @@ def register(name: str):
     return decorator
 
 
-def names() -> list[str]:
-    _import_builtin_loaders()
-    return sorted(_LOADERS)
-
-
 def load(config: DataConfig, log=print) -> ReidDataset:
     _import_builtin_loaders()
     if config.dataset not in _LOADERS:
