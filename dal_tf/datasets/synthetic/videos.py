@@ -24,7 +24,6 @@ from dal_tf.datasets.synthetic.scenes import CAMERA_LOOKS, camera_look, scene_fo
 from dal_tf.io_utils import atomic_directory
 
 WALK = 11  # the random stream of the walks (spec.py's streams are 0..4)
-MOT_GT_COLUMNS = "frame,id,x,y,w,h,conf,class,visibility"
 
 
 @dataclasses.dataclass(frozen=True)
