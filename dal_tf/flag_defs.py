@@ -22,7 +22,9 @@ from dal_tf.errors import UserInputError
 # lists them (absl's --help shows only the main module's flags).
 flags.disclaim_key_flags()
 
-_DEFINE = {bool: flags.DEFINE_boolean, int: flags.DEFINE_integer, float: flags.DEFINE_float, str: flags.DEFINE_string}
+# tuple[str, ...]: a flag given once per value (--video=a=x --video=b=y).
+_DEFINE = {bool: flags.DEFINE_boolean, int: flags.DEFINE_integer, float: flags.DEFINE_float, str: flags.DEFINE_string,
+           tuple: flags.DEFINE_multi_string}
 
 
 def option_fields(config_class) -> list[tuple[dataclasses.Field, type]]:
@@ -44,7 +46,8 @@ def define_flags(config_class, flag_values=flags.FLAGS):
             flags.DEFINE_enum(field.name, field.default or None, list(field.metadata["choices"]),
                               field.metadata["help"], flag_values=flag_values)
         else:
-            _DEFINE[kind](field.name, field.default, field.metadata["help"], flag_values=flag_values)
+            _DEFINE[typing.get_origin(kind) or kind](field.name, field.default, field.metadata["help"],
+                                                     flag_values=flag_values)
 
 
 def markdown_table(config_class) -> str:
@@ -71,6 +74,8 @@ def config_from_flags(config_class, values, **fixed):
             kwargs[field.name] = config_from_flags(hints[field.name], values)
         elif field.name in values:
             value = values[field.name].value
+            if isinstance(field.default, tuple):
+                value = tuple(value or ())
             kwargs[field.name] = "" if value is None and field.default == "" else value
     return config_class(**kwargs)
 
@@ -103,9 +108,10 @@ def one_line(message: str) -> str:
     return " ".join(str(message).split())
 
 
-def entry_point(name: str, body: Callable[[], None]):
+def entry_point(name: str, body: Callable[[], None], tensorflow: bool = True):
     """Runs body() as an absl program: flag errors and UserInputError end in one line
-    `<name>: error: ...` on stderr and a non-zero exit."""
+    `<name>: error: ...` on stderr and a non-zero exit. tensorflow: body imports it (quietly,
+    first); an entry point that never uses it starts without it."""
 
     def parse(argv):
         try:
@@ -117,7 +123,8 @@ def entry_point(name: str, body: Callable[[], None]):
         if len(argv) > 1:
             sys.exit(f"{name}: error: unexpected arguments {argv[1:]}")
         logging.set_verbosity(logging.WARNING)  # keeps TF's checkpoint chatter out of the output
-        import_tensorflow_quietly()
+        if tensorflow:
+            import_tensorflow_quietly()
         try:
             body()
         except UserInputError as error:

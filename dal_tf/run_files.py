@@ -43,7 +43,8 @@ def check_resumable(config: TrainConfig, train_dir: str):
     """Refuses to resume a --train_dir written with settings that change the checkpoint."""
     if not os.path.exists(os.path.join(train_dir, CONFIG)):
         return
-    saved = read_run_json(train_dir, CONFIG)
+    # Through the config, so that options added since the run was written take their defaults.
+    saved = read_config(train_dir).to_dict()
     current = config.to_dict()
     for key in RESUME_KEYS:
         if saved.get(key) != current[key]:

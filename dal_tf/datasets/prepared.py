@@ -142,6 +142,9 @@ def read_prepared(data_dir: str, dataset: str, how_to_prepare: str):
     return manifest, tracklets, frame_store
 
 
+LISTED_UNREADABLE = 10
+
+
 def unreadable_frames(paths: list[str], workers: int = 8, log=None) -> list[str]:
     """The paths among `paths` that OpenCV cannot decode (missing, empty, corrupt); log: where the
     progress goes (None: nowhere)."""
@@ -158,3 +161,27 @@ def unreadable_frames(paths: list[str], workers: int = 8, log=None) -> list[str]
             if progress and (done % 1024 == 0 or done == len(paths)):
                 progress.update(done)
     return bad
+
+
+def _listed(paths: list[str]) -> str:
+    return "; ".join(paths[:LISTED_UNREADABLE]) + ("; ..." if len(paths) > LISTED_UNREADABLE else "")
+
+
+def checked_frames(tracklets: list[IndexedTracklet], src: str, skip_corrupt: bool,
+                   log) -> tuple[list[IndexedTracklet], list[str]]:
+    """(the tracklets without the frames OpenCV cannot decode, those frames); the frames are
+    listed in an error unless skip_corrupt, and tracklets left without frames are dropped."""
+    bad = unreadable_frames([os.path.join(src, f) for t in tracklets for f in t.frames], log=log)
+    if bad and not skip_corrupt:
+        raise UserInputError(f"{len(bad)} frames are missing or cannot be decoded: {_listed(bad)} "
+                             "(--skip_corrupt drops them)")
+    if not bad:
+        return tracklets, bad
+    log(f"dropped {len(bad)} unreadable frames (--skip_corrupt): {_listed(bad)}")
+    dropped = set(bad)
+    kept = []
+    for t in tracklets:
+        frames = tuple(f for f in t.frames if os.path.join(src, f) not in dropped)
+        if frames:
+            kept.append(dataclasses.replace(t, frames=frames))
+    return kept, bad
