@@ -134,8 +134,9 @@ def main():
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, f"--one={size}", f"--steps={args.steps}"],
                              capture_output=True, text=True, env=env)
-        if out.returncode != 0:
-            print(f"{size} tracklets: failed ({out.stderr.strip().splitlines()[-1]})")
+        if out.returncode != 0:  # killed for memory: no traceback, maybe no output at all
+            reason = (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]
+            print(f"{size} tracklets: failed ({reason})")
             continue
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = rows[-1]

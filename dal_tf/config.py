@@ -19,6 +19,7 @@ PROBE_CAMS = ("1", "2", "both")
 STRATEGIES = ("default", "mirrored", "multiworker")
 # The names of dal_tf.rules.RULES, the cross-camera association rules (that registry checks it).
 ASSOCIATION_RULES = ("released", "camera_debiased", "ratio_test", "persistent", "per_camera")
+FOLDERS = "folders"  # users' own tracklets: DIR/<camera>/<tracklet>/<frames>
 
 
 def option(default, help: str, choices: tuple[str, ...] = ()):  # noqa: A002 - absl's word for it
@@ -50,18 +51,35 @@ def _require(condition: bool, message: str):
 @dataclasses.dataclass(frozen=True)
 class DataConfig(Checked):
     dataset: str = option("synthetic", "Registered data set: synthetic (built in), prid, ilids, mars (prepared "
-                          "with data_prep.prepare).")
+                          "with data_prep.prepare), folders (your own: DIR/<camera>/<tracklet>/<frames>).")
     data_dir: str = option("", "Prepared data directory; empty: the data set's default (the cache for synthetic).")
-    split: int = option(1, "Train/test split number.")
+    split: int = option(1, "Train/test split number (folders: the seed of --test_fraction's draw).")
+    test_people: str = option("", "folders: a file naming the test people, one a line, as identities.csv names "
+                              "them; they are never trained on.")
+    test_fraction: float = option(0.0, "folders: the share of the people in identities.csv (those seen by two or "
+                                  "more cameras) held out for testing, drawn with --split; 0 and no --test_people: "
+                                  "no test people, no evaluation.")
+    min_frames: int = option(1, "folders: skip tracklets with fewer frames (1 keeps one-frame tracklets).")
+    skip_corrupt: bool = option(False, "folders: drop unreadable frames (they are listed) instead of stopping.")
+
+    def __post_init__(self):
+        super().__post_init__()
+        _require(0 <= self.test_fraction < 1, f"--test_fraction={self.test_fraction} must be in [0, 1)")
+        _require(not (self.test_people and self.test_fraction), "give --test_people or --test_fraction, not both")
+        _require(self.min_frames >= 1, f"--min_frames={self.min_frames} must be >= 1")
+        if self.dataset != FOLDERS:
+            for name in ("test_people", "test_fraction", "min_frames", "skip_corrupt"):
+                field = next(f for f in dataclasses.fields(self) if f.name == name)
+                _require(getattr(self, name) == field.default, f"--{name} applies to --dataset={FOLDERS} only")
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig(Checked):
-    backbone: str = option("mobilenet", "mobilenet: slim mobilenet_v1 (1024-d) | resnet50: slim resnet_v1_50 "
-                           "(2048-d), the release's networks.", BACKBONES)
-    weights: str = option("imagenet", "imagenet: the release's TF-slim ImageNet checkpoint, downloaded once | none | "
-                          "PATH: a TF-slim checkpoint prefix (mobilenet_v1_1.0_224.ckpt, resnet_v1_50.ckpt) or a "
-                          "Keras .h5 weights file.")
+    backbone: str = option("mobilenet", "The release's TF-slim networks: mobilenet_v1 (1024-d features) or "
+                           "resnet_v1_50 (2048-d).", BACKBONES)
+    weights: str = option("imagenet", "imagenet (the release's TF-slim ImageNet checkpoint, downloaded once), none "
+                          "(random initialisation), or PATH to a TF-slim checkpoint prefix (mobilenet_v1_1.0_224.ckpt, "
+                          "resnet_v1_50.ckpt) or a Keras .h5 weights file.")
     alpha: float = option(1.0, "MobileNet width multiplier (1.0 = the paper's network).")
     image_height: int = option(224, "Input height (release: 224).")
     image_width: int = option(112, "Input width (release: 112).")
@@ -89,13 +107,15 @@ class ModelConfig(Checked):
 class AssociationConfig(Checked):
     """DAL's association settings; defaults are the released code's, the paper's in brackets."""
 
-    distance: str = option("squared", "squared | euclidean [paper].", ("squared", "euclidean"))
+    distance: str = option("squared", "Distance between l2-normalised features: squared Euclidean (the release) or "
+                           "Euclidean (the paper).", ("squared", "euclidean"))
     margin: float = option(0.5, "Hinge margin [paper: 0.2].")
     eta: float = option(0.5, "Intra-anchor update rate (Eq. 1).")
-    anchor_init: str = option("zeros", "zeros | mean [paper: each tracklet's mean frame feature].", ("zeros", "mean"))
-    anchor_update: str = option("released", "released | normalized (moving average of unit vectors).",
-                                ("released", "normalized"))
-    loss_terms: str = option("both", "both | intra (L_I only) | cross (L_C only).", ("both", "intra", "cross"))
+    anchor_init: str = option("zeros", "Anchors start at zero (the release) or at each tracklet's mean frame feature "
+                              "(the paper).", ("zeros", "mean"))
+    anchor_update: str = option("released", "The intra-anchor update (Eq. 1): the release's, or a moving average of "
+                                "unit vectors, x <- (1-eta) l2(x) + eta l2(f).", ("released", "normalized"))
+    loss_terms: str = option("both", "L_I + L_C, L_I only or L_C only (Table 2).", ("both", "intra", "cross"))
     lambda_cross: float = option(1.0, "Weight of L_C in L_I + lambda * L_C.")
     association: str = option("released", "Cross-camera association rule (Eq. 4-5): released (the release's: "
                               "cyclic rank-1 over the other cameras pooled; the paper's tables) | camera_debiased "
@@ -121,8 +141,8 @@ class AssociationConfig(Checked):
 class OptimConfig(Checked):
     """Zero / auto fields take the data set's release setting (see schedules.build_optimizer)."""
 
-    optimizer: str = option("auto", "auto (the data set's: RMSProp PRID/iLIDS-VID, SGD MARS) | rmsprop | sgd.",
-                            ("auto", "rmsprop", "sgd"))
+    optimizer: str = option("auto", "auto: the data set's release optimiser (RMSProp for PRID 2011, iLIDS-VID and "
+                            "synthetic, SGD for MARS).", ("auto", "rmsprop", "sgd"))
     learning_rate: float = option(0.0, "Initial learning rate; 0: 0.045 (RMSProp) or 0.01 (SGD).")
     lr_decay_factor: float = option(0.94, "RMSProp: staircase decay factor.")
     epochs_per_decay: float = option(2.0, "RMSProp: epochs between decays.")
@@ -155,11 +175,11 @@ class TrainConfig(Checked):
     pooling: str = option("max", "Pooling of frame features into a tracklet feature at test time.", POOLINGS)
     seed: int = option(0, "Seed of the frame order and the initialisation.")
     deterministic: bool = option(False, "Bitwise-reproducible TF ops (slower).")
-    objective: str = option("dal", "dal | supervised: the ID-supervised counterpart (softmax on training person "
-                            "ids; Table 3).", ("dal", "supervised"))
+    objective: str = option("dal", "DAL, or its ID-supervised counterpart of Table 3 (softmax cross-entropy on the "
+                            "training person ids).", ("dal", "supervised"))
     label_smoothing: float = option(0.1, "Supervised objective: label smoothing (release: 0.1).")
-    strategy: str = option("default", "tf.distribute: one device | all local GPUs | the cluster in TF_CONFIG. "
-                           "--batch_size is global.", STRATEGIES)
+    strategy: str = option("default", "tf.distribute: one device, all local GPUs (mirrored) or the cluster in "
+                           "TF_CONFIG (multiworker); --batch_size is global.", STRATEGIES)
     mixed_precision: bool = option(False, "mixed_float16 backbone; anchors, distances and losses stay float32.")
     jit_compile: bool = option(False, "XLA-compile each replica's forward and backward pass.")
 
@@ -241,22 +261,34 @@ class EvalRequest(Checked):
 
 @dataclasses.dataclass(frozen=True)
 class MatchConfig(Checked):
-    """What dal_tf.match ranks: gallery tracklets for each query tracklet, with an export."""
+    """What dal_tf.match ranks with an export: gallery tracklets for each query tracklet, or every
+    tracklet of a folders data set against the other cameras' tracklets."""
 
     saved_model: str = option("", "Directory written by dal_tf.export.")
     query: str = option("", "Directory of query tracklets, one folder of frames each.")
     gallery: str = option("", "Directory of gallery tracklets, one folder of frames each.")
+    data_dir: str = option("", "Instead of --query/--gallery: a folders data set (DIR/<camera>/<tracklet>/<frames>, "
+                           "or prepared); each tracklet is matched against every other camera's.")
     top_k: int = option(10, "Gallery tracklets listed per query.")
     csv: str = option("", "Also write query,rank,gallery,distance rows to this CSV file.")
+    sheet: str = option("", "Also draw a contact sheet to this PNG: a row per query (one of its frames, then its "
+                        "top-k with distances; green / red borders for true / false matches where identities are "
+                        "known).")
+    sheet_queries: int = option(8, "Queries (rows) on the contact sheet: the first N.")
     batch_size: int = option(128, "Frames per batch (memory is bounded by it).")
     pooling: str = option("max", "Pooling of frame features into a tracklet feature.", POOLINGS)
     reranking: RerankConfig = RerankConfig()
 
     def __post_init__(self):
         super().__post_init__()
-        for name in ("saved_model", "query", "gallery"):
-            _require(bool(getattr(self, name)), f"--{name} is required")
+        _require(bool(self.saved_model), "--saved_model is required")
+        _require(bool(self.data_dir) != bool(self.query or self.gallery),
+                 "give --query and --gallery, or --data_dir (a folders data set), not both")
+        _require(bool(self.data_dir) or (bool(self.query) and bool(self.gallery)),
+                 "--query and --gallery go together")
         _require(self.top_k >= 1, f"--top_k={self.top_k} must be >= 1")
+        _require(self.sheet_queries >= 1, f"--sheet_queries={self.sheet_queries} must be >= 1")
+        _require(not self.sheet or self.sheet.lower().endswith(".png"), f"--sheet={self.sheet} must end in .png")
         _require(self.batch_size >= 1, f"--batch_size={self.batch_size} must be >= 1")
 
 
@@ -264,7 +296,8 @@ class MatchConfig(Checked):
 class PrepareConfig(Checked):
     """What data_prep.prepare indexes, and how."""
 
-    dataset: str = option("", "The data set as its owners distribute it.", ("prid", "ilids", "mars"))
+    dataset: str = option("", "The data set as its owners distribute it, or folders (your own: "
+                          "<src>/<camera>/<tracklet>/<frames>, optional identities.csv).", ("prid", "ilids", "mars", FOLDERS))
     src: str = option("", "The data set as distributed (see the README for each layout).")
     out: str = option("", "Directory to write the prepared index to.")
     splits: str = option("", "PRID / iLIDS-VID: a released DAL split folder, a torchreid .json or iLIDS-VID's .mat; "
@@ -275,8 +308,79 @@ class PrepareConfig(Checked):
     skip_corrupt: bool = option(False, "Drop unreadable frames (listed in the manifest) instead of stopping.")
 
     def __post_init__(self):
-        _require(bool(self.dataset), "--dataset is required: one of prid, ilids, mars")
+        _require(bool(self.dataset), f"--dataset is required: one of prid, ilids, mars, {FOLDERS}")
         super().__post_init__()
         _require(bool(self.src) and bool(self.out), "--src and --out are required")
         _require(not (self.dataset == "mars" and self.splits), "--splits does not apply to MARS, which has one "
                  "standard split")
+        _require(not (self.dataset == FOLDERS and self.splits), f"--splits does not apply to {FOLDERS}: its test "
+                 "people are chosen when training (--test_people, --test_fraction)")
+
+
+def named_values(specs: tuple[str, ...], flag: str) -> dict[str, str]:
+    """{camera: value} from repeated NAME=VALUE flags, in the order given."""
+    values = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        _require(bool(sep and name and value), f"--{flag}={spec}: expected CAMERA=VALUE")
+        _require(name not in values, f"--{flag}: camera {name!r} is given twice")
+        _require(name not in (".", "..") and "/" not in name and os.sep not in name,
+                 f"--{flag}={spec}: the camera name {name!r} must be usable as a folder name")
+        values[name] = value
+    return values
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackletsConfig(Checked):
+    """What data_prep.tracklets crops: tracks of people in one video per camera."""
+
+    video: tuple[str, ...] = option((), "CAMERA=PATH, once per camera: a video file OpenCV reads, or a folder of "
+                                    "frames (naturally sorted).")
+    out: str = option("", "Directory to write: OUT/<camera>/<track>/<frame>.jpg and tracks.csv.")
+    tracks: tuple[str, ...] = option((), "CAMERA=PATH, once per camera: tracks in the MOTChallenge text format "
+                                     "(frame,id,x,y,w,h,conf,...; frames from 1) from your own detector and tracker; "
+                                     "without: the built-in background-subtraction detector and IoU tracker.")
+    region: tuple[str, ...] = option((), "CAMERA=X,Y,W,H: use only this rectangle of the camera's frames (e.g. the "
+                                     "halves of one video as two cameras); --tracks boxes are then in its "
+                                     "coordinates.")
+    ground_truth: tuple[str, ...] = option((), "CAMERA=PATH: MOTChallenge ground truth; prints MOTA / IDF1 of the "
+                                           "tracks (motmetrics) and writes OUT/identities.csv (each track's most "
+                                           "overlapped ground-truth id).")
+    min_length: int = option(8, "Keep tracks with at least this many crops.")
+    min_box_height: int = option(40, "Skip boxes (after clipping to the image) lower than this, in pixels.")
+    min_box_width: int = option(16, "Skip boxes narrower than this, in pixels.")
+    frame_stride: int = option(1, "Crop every N-th frame (detection and tracking still see every frame).")
+
+    def __post_init__(self):
+        super().__post_init__()
+        _require(bool(self.video), "--video=CAMERA=PATH is required, once per camera")
+        _require(bool(self.out), "--out is required")
+        cameras = named_values(self.video, "video")
+        for flag in ("tracks", "region", "ground_truth"):
+            unknown = set(named_values(getattr(self, flag), flag)) - set(cameras)
+            _require(not unknown, f"--{flag} names cameras without a --video: {', '.join(sorted(unknown))}")
+        _require(not self.tracks or len(self.tracks) == len(cameras),
+                 "give --tracks for every camera, or for none (the built-in detector and tracker)")
+        _require(self.min_length >= 1 and self.frame_stride >= 1, "--min_length and --frame_stride must be >= 1")
+        _require(self.min_box_height >= 1 and self.min_box_width >= 1,
+                 "--min_box_height and --min_box_width must be >= 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class SyntheticVideoConfig(Checked):
+    """What data_prep.synthetic_videos renders: people walking through several cameras' views."""
+
+    out: str = option("", "Directory to write <camera>.avi and <camera>.gt.txt (MOTChallenge ground truth) to.")
+    cameras: int = option(2, "Camera views (2 or 3), each with its own look and background.")
+    people: int = option(6, "People walking through every view, in both directions, crossing each other.")
+    frames: int = option(120, "Frames per video.")
+    height: int = option(180, "Frame height in pixels.")
+    width: int = option(320, "Frame width in pixels.")
+    seed: int = option(0, "Seed of the people, their paths and the scenes.")
+
+    def __post_init__(self):
+        super().__post_init__()
+        _require(bool(self.out), "--out is required")
+        _require(2 <= self.cameras <= 3, f"--cameras={self.cameras} must be 2 or 3")
+        _require(self.people >= 1 and self.frames >= 2, "--people must be >= 1 and --frames >= 2")
+        _require(self.height >= 96 and self.width >= 96, "--height and --width must be >= 96")

@@ -1,12 +1,15 @@
 """Rank gallery tracklets for each query tracklet with an exported embedding (your own footage).
 
-    python -m dal_tf.match --saved_model=exports/synthetic_demo --query=my/query --gallery=my/gallery
+    python -m dal_tf.match --saved_model=exports/demo --query=my/query --gallery=my/gallery
+    python -m dal_tf.match --saved_model=exports/demo --data_dir=my_tracklets --sheet=matches.png
 
 --query and --gallery each hold one folder of frames per tracklet (any image size; PNG, JPEG,
-BMP or GIF). Each tracklet's feature is the l2-normalised max over its l2-normalised frame
-embeddings, as in evaluation; distances are Euclidean between those features (0 to 2), or with
---rerank the k-reciprocal re-ranked distances (queries and gallery re-ranked together). The flags
-are the fields of dal_tf.config.MatchConfig.
+BMP or GIF). --data_dir is a folders data set (DIR/<camera>/<tracklet>/<frames>, or prepared):
+every tracklet is a query against all other cameras' tracklets, and identities.csv, where it
+exists, marks the matches true or false on the --sheet. Each tracklet's feature is the
+l2-normalised max over its l2-normalised frame embeddings, as in evaluation; distances are
+Euclidean between those features (0 to 2), or with --rerank the k-reciprocal re-ranked distances
+(queries and gallery re-ranked together). The flags are the fields of dal_tf.config.MatchConfig.
 """
 
 from __future__ import annotations
@@ -20,31 +23,92 @@ from absl import flags  # noqa: E402
 
 from dal_tf import flag_defs  # noqa: E402
 from dal_tf.config import MatchConfig  # noqa: E402
-from dal_tf.io_utils import atomic_write_text  # noqa: E402
+from dal_tf.io_utils import atomic_file, atomic_write_text  # noqa: E402
 
 flag_defs.define_flags(MatchConfig)
 
 
 def rank_gallery(distances, top_k: int) -> list[list[int]]:
-    """Per query, the positions of its top_k closest gallery entries (ties: lower position first)."""
+    """Per query, the positions of its top_k closest gallery entries (ties: lower position first);
+    entries at an infinite distance are not candidates."""
     import numpy as np
 
-    return [list(np.argsort(row, kind="stable")[:top_k]) for row in distances]
+    return [[int(g) for g in np.argsort(row, kind="stable")[:top_k] if np.isfinite(row[g])] for row in distances]
 
 
-def match(config: MatchConfig, log=None):
-    """Returns [(query name, [(gallery name, distance), ...]), ...]; log: where progress goes."""
-    from dal_tf import features, reranking
-    from dal_tf.datasets.folders import folder_tracklets
+def candidates(config: MatchConfig, log):
+    """(names, tracklets, cameras, person ids, frame reader, query positions, gallery positions) of
+    what is matched: --query then --gallery, or every tracklet of --data_dir."""
+    import numpy as np
+    import tensorflow as tf
 
+    from dal_tf.config import FOLDERS, DataConfig
+    from dal_tf.datasets import folders
+    from dal_tf.datasets.base import Tracklet, TrackletSet
+    from dal_tf.datasets.folders_layout import folder_tracklets, tracklet_name
+
+    if config.data_dir:
+        _, indexed, frame_store = folders.indexed(DataConfig(dataset=FOLDERS, data_dir=config.data_dir), log)
+        names = [tracklet_name(t) for t in indexed]
+        tracklets = [Tracklet(t.frames, 0, i) for i, t in enumerate(indexed)]
+        cameras = np.array([t.camera for t in indexed])
+        people = np.array([t.person_id for t in indexed])
+        positions = np.arange(len(indexed))
+        read = frame_store.read if frame_store else tf.io.read_file
+        return names, TrackletSet(tuple(tracklets), 1), cameras, people, read, positions, positions
     query_names, query = folder_tracklets(config.query, "--query")
     gallery_names, gallery = folder_tracklets(config.gallery, "--gallery")
+    tracklets = [Tracklet(t.frames, 0, i) for i, t in enumerate(query.tracklets + gallery.tracklets)]
+    cameras = np.repeat([0, 1], [len(query), len(gallery)])
+    return (query_names + gallery_names, TrackletSet(tuple(tracklets), 1), cameras, np.full(len(tracklets), -1),
+            tf.io.read_file, np.arange(len(query)), len(query) + np.arange(len(gallery)))
+
+
+def match(config: MatchConfig, log=None) -> tuple[list, dict]:
+    """([(query name, [(gallery name, distance), ...]), ...], what the contact sheet needs);
+    log: where progress goes."""
+    import numpy as np
+
+    from dal_tf import features, reranking
+
+    names, tracklets, cameras, people, read, queries, gallery = candidates(config, log or (lambda _: None))
     embedder, _ = features.saved_model_embedder(config.saved_model)
-    extract = dict(batch_size=config.batch_size, pooling=config.pooling, log=log)
-    distances = reranking.ranking_distances(features.tracklet_features(embedder, query, **extract),
-                                            features.tracklet_features(embedder, gallery, **extract), config.reranking)
-    return [(name, [(gallery_names[g], float(distances[q, g])) for g in ranked])
-            for q, (name, ranked) in enumerate(zip(query_names, rank_gallery(distances, config.top_k)))]
+    pooled = features.tracklet_features(embedder, tracklets, batch_size=config.batch_size, pooling=config.pooling,
+                                        read=read, log=log)
+    distances = reranking.ranking_distances(pooled[queries], pooled[gallery], config.reranking)
+    if config.data_dir:  # only other cameras' tracklets
+        distances = np.where(cameras[queries][:, None] == cameras[gallery][None, :], np.inf, distances)
+    ranked = rank_gallery(distances, config.top_k)
+    matches = [(names[q], [(names[gallery[g]], float(distances[i, g])) for g in order])
+               for i, (q, order) in enumerate(zip(queries, ranked))]
+    found = dict(tracklets=tracklets, people=people, read=read, queries=queries,
+                 ranked=[[int(gallery[g]) for g in order] for order in ranked])
+    return matches, found
+
+
+def sheet_png(matches: list, found: dict, rows: int) -> bytes:
+    """The contact sheet of the first `rows` queries, PNG-encoded."""
+    import cv2
+    import tensorflow as tf
+
+    from dal_tf.contact_sheet import QUERY, Cell, contact_sheet, verdict_colour
+    from dal_tf.input_pipeline import decode_frame
+
+    tracklets, people, read = found["tracklets"].tracklets, found["people"], found["read"]
+
+    def frame(position):  # the middle frame of the tracklet, BGR
+        frames = tracklets[position].frames
+        return decode_frame(read(tf.constant(frames[len(frames) // 2]))).numpy()[..., ::-1]
+
+    def same(query, other):
+        return None if people[query] < 0 or people[other] < 0 else bool(people[query] == people[other])
+
+    sheet_rows = []
+    for (name, ranked), query, order in list(zip(matches, found["queries"], found["ranked"]))[:rows]:
+        cells = [Cell(frame(g), (gallery_name, f"{distance:.3f}"), verdict_colour(same(query, g)))
+                 for (gallery_name, distance), g in zip(ranked, order)]
+        sheet_rows.append((Cell(frame(query), (name, "query"), QUERY), cells))
+    return cv2.imencode(".png", contact_sheet(sheet_rows), [cv2.IMWRITE_PNG_COMPRESSION, 9])[1].tobytes()
 
 
 def to_csv(matches) -> str:
@@ -61,9 +125,12 @@ def to_csv(matches) -> str:
 
 def match_and_print():
     config = flag_defs.config_from_flags(MatchConfig, flags.FLAGS)
-    matches = match(config, log=lambda line: print(line, file=sys.stderr, flush=True))
+    matches, found = match(config, log=lambda line: print(line, file=sys.stderr, flush=True))
     if config.csv:
         atomic_write_text(config.csv, to_csv(matches))
+    if config.sheet:
+        with atomic_file(config.sheet) as tmp, open(tmp, "wb") as handle:
+            handle.write(sheet_png(matches, found, config.sheet_queries))
     for query, ranked in matches:
         print(f"query {query}:")
         for rank, (gallery, distance) in enumerate(ranked, 1):

@@ -177,6 +177,7 @@ class DALModel(EmbeddingModel):
         # Person ids of the anchor rows: read only to monitor association quality (Fig. 4b).
         ids = np.full(self.anchors.num_anchors, -1) if anchor_person_ids is None else anchor_person_ids
         self.anchor_person_ids = tf.constant(np.asarray(ids, np.int64))
+        self.knows_people = bool(np.any(np.asarray(ids) >= 0))  # else there is no true_match_share to log
 
     def replica_step(self, data):
         images, cameras, indices = data
@@ -199,9 +200,12 @@ class DALModel(EmbeddingModel):
         return dict(logs, **self.association_monitor())
 
     def association_monitor(self) -> dict:
-        """Fig. 4: share of anchors merged across cameras and share of merges that are true."""
+        """Fig. 4: share of anchors merged across cameras and, where person ids are known, share of
+        merges that are true."""
         partners = self.anchors.merge_partners()
         merged_share = tf.reduce_mean(tf.cast(tf.reduce_any(partners >= 0, axis=1), tf.float32))
+        if not self.knows_people:
+            return dict(merged_share=merged_share)
         pairs = tf.where(partners >= 0)  # (row, column) of every merge
         own_ids = tf.gather(self.anchor_person_ids, pairs[:, 0])
         partner_ids = tf.gather(self.anchor_person_ids, tf.gather_nd(partners, pairs))

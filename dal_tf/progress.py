@@ -7,8 +7,6 @@ from __future__ import annotations
 import sys
 import time
 
-import keras
-
 
 def duration(seconds: float) -> str:
     if seconds == float("inf"):
@@ -25,8 +23,11 @@ class Progress:
         self.total, self.unit, self.log_fn, self.start = total, unit, log, start
         self.every_seconds = every_seconds
         self.began = self.last_line = time.time()
-        self.bar = (keras.utils.Progbar(total, stateful_metrics=list(stateful), unit_name=unit)
-                    if sys.stdout.isatty() else None)
+        self.bar = None
+        if sys.stdout.isatty():
+            import keras  # here, so that work without TensorFlow (cropping videos) starts without it
+
+            self.bar = keras.utils.Progbar(total, stateful_metrics=list(stateful), unit_name=unit)
         if self.bar:
             self.bar.update(start)
 

@@ -43,7 +43,7 @@ def check_resumable(config: TrainConfig, train_dir: str):
     """Refuses to resume a --train_dir written with settings that change the checkpoint."""
     if not os.path.exists(os.path.join(train_dir, CONFIG)):
         return
-    # Read back as a TrainConfig: settings added since the run was written take their defaults
+    # Read back as a TrainConfig: options added since the run was written take their defaults
     # (a run from before --association resumes with the released rule it was trained with).
     saved = read_config(train_dir).to_dict()
     current = config.to_dict()

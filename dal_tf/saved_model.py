@@ -5,11 +5,12 @@ Signatures (uint8 RGB frames of any size; resized to the training size inside, a
     embed_tracklet(images [T, H, W, 3]) -> {"embedding": [D]}     l2-normalised max over the frames
 
 METADATA beside saved_model.pb records the network, input size, feature size, step, data set,
-split and the training people.
+split, the other data settings (folders: the test people and filters) and the training people.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import tensorflow as tf
@@ -47,7 +48,8 @@ def export_saved_model(model: TrainedNetwork, config: TrainConfig, out_dir: str,
     )
     metadata = dict(backbone=m.backbone, alpha=m.alpha, image_height=m.image_height, image_width=m.image_width,
                     feature_dim=backbones.feature_dim(backbone), step=step, weights="ema", input="uint8 RGB",
-                    dataset=config.data.dataset, split=config.data.split, training_people=training_people)
+                    dataset=config.data.dataset, split=config.data.split, training_people=training_people,
+                    data=dataclasses.asdict(dataclasses.replace(config.data, data_dir="")))
 
     with atomic_directory(out_dir) as tmp:
         # Variables are saved with the values they hold now: the averages.

@@ -11,6 +11,8 @@ from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
 from dal_tf.errors import UserInputError
 
 REPORTED_RANKS = (1, 5, 10, 20)
+NOTHING_TO_SCORE = ("no evaluation: the data set has no test people to score against (folders: identities.csv "
+                    "and --test_people or --test_fraction hold some out)")
 SCORE_NAMES = tuple(f"rank{k}" for k in REPORTED_RANKS) + ("mAP", "mINP")
 
 

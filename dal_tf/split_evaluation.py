@@ -26,12 +26,10 @@ SPLIT_FIELD = "{split}"
 
 @dataclasses.dataclass(frozen=True)
 class TrainedOn:
-    """What a model remembers of its training: its data set, split and data directory (empty for an
-    export, which keeps none), its pooling, and its training people (None: not recorded)."""
+    """What a model remembers of its training: its data settings (an export keeps no data
+    directory), its pooling, and its training people (None: not recorded)."""
 
-    dataset: str
-    split: int
-    data_dir: str
+    data: DataConfig
     pooling: str
     training_people: dict | None
 
@@ -71,15 +69,15 @@ def open_model(request: EvalRequest, path: str, split: int | None):
     """Yields (FrameEmbedder, TrainedOn)."""
     if request.saved_model:
         embedder, metadata = features.saved_model_embedder(path)
-        yield embedder, TrainedOn(metadata.get("dataset", ""), metadata.get("split", 1), "", "max",
-                                  metadata.get("training_people"))
+        data = metadata.get("data") or dict(dataset=metadata.get("dataset", ""), split=metadata.get("split", 1))
+        yield embedder, TrainedOn(DataConfig(**data), "max", metadata.get("training_people"))
         return
     checkpoint = run_checkpoint(request, path, split)
     network, config = checkpoints.restore_for_inference(path, checkpoint)
     people = read_run_json(path, RUN_INFO).get("training_people")
     with network.averaged_weights():
         yield (features.model_embedder(network, config.model, checkpoints.checkpoint_step(checkpoint)),
-               TrainedOn(config.data.dataset, config.data.split, config.data.data_dir, config.pooling, people))
+               TrainedOn(config.data, config.pooling, people))
 
 
 def refuse_training_people(request: EvalRequest, path: str, trained: TrainedOn, dataset, split: int):
@@ -102,14 +100,19 @@ def evaluate_split(request: EvalRequest, split: int | None, log) -> dict:
     """One model on one split; split None: the split the model was trained on."""
     path = request.source.replace(SPLIT_FIELD, str(split))
     with open_model(request, path, split) as (embedder, trained):
-        dataset_name = request.dataset or trained.dataset
+        dataset_name = request.dataset or trained.data.dataset
         if not dataset_name:
             raise UserInputError(f"{request.source_flag}={path} does not say which data set it was trained on; "
                                  "give --dataset")
-        same_data = trained.dataset == dataset_name
-        split = split or (trained.split if same_data else 1)
-        data_dir = request.data_dir or (trained.data_dir if same_data else "")
-        dataset = registry.load(DataConfig(dataset=dataset_name, data_dir=data_dir, split=split))
+        same_data = trained.data.dataset == dataset_name
+        split = split or (trained.data.split if same_data else 1)
+        data_dir = request.data_dir or (trained.data.data_dir if same_data else "")
+        # The same data set is read as in training (folders: the same test people and filters).
+        data = (dataclasses.replace(trained.data, data_dir=data_dir, split=split) if same_data
+                else DataConfig(dataset=dataset_name, data_dir=data_dir, split=split))
+        dataset = registry.load(data, log)
+        if not dataset.query.tracklets:
+            raise UserInputError(f"{request.source_flag}={path}: {scoring.NOTHING_TO_SCORE}")
         refuse_training_people(request, path, trained, dataset, split)
         protocol = request.protocol or dataset.protocol
         pooling = request.pooling or trained.pooling

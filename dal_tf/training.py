@@ -9,7 +9,7 @@ import shutil
 import keras
 import tensorflow as tf
 
-from dal_tf import distribution, features, input_pipeline, schedules, scoring
+from dal_tf import distribution, features, input_pipeline, merges, schedules, scoring
 from dal_tf.checkpoints import CHECKPOINTS, checkpoint_for, checkpoint_step, restore_training_state
 from dal_tf.config import TrainConfig
 from dal_tf.datasets import registry
@@ -28,7 +28,7 @@ def run(config: TrainConfig, log=print) -> dict:
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
-    dataset = registry.load(config.data)
+    dataset = registry.load(config.data, log)
     if dataset.train.num_frames < config.batch_size:
         raise UserInputError(f"--batch_size={config.batch_size} is more than the {dataset.train.num_frames} training "
                              f"frames of --dataset={config.data.dataset}")
@@ -75,13 +75,21 @@ def run(config: TrainConfig, log=print) -> dict:
         shutil.rmtree(directory, ignore_errors=True)
         log(f"trained to step {step}; the chief worker evaluates")
         return dict(step=step)
-    with model.averaged_weights():
-        scores = scoring.score_test_split(features.model_embedder(model, config.model, step), dataset,
-                                     batch_size=config.eval_batch_size, pooling=config.pooling, log=log)
-    log(scoring.format_table({f"{config.data.dataset} split {config.data.split}, step {step}": scores}))
-    results = dict(scores=scores, step=step, dataset=config.data.dataset, split=config.data.split,
-                   protocol=dataset.protocol, probe_cam=scores["probe_cam"], pooling=config.pooling, weights="ema",
-                   config=config.to_dict())
+    results = dict(step=step, dataset=config.data.dataset, split=config.data.split, protocol=dataset.protocol,
+                   pooling=config.pooling, weights="ema", config=config.to_dict())
+    if isinstance(model, DALModel):
+        results["associations"] = merges.summary(model.anchors.cross_partner.numpy(),
+                                                 dataset.train.tracklets_per_camera)
+        log(merges.describe(results["associations"], dataset.camera_names))
+    if not dataset.query.tracklets:
+        results.update(scores=None, note=scoring.NOTHING_TO_SCORE)
+        log(scoring.NOTHING_TO_SCORE)
+    else:
+        with model.averaged_weights():
+            scores = scoring.score_test_split(features.model_embedder(model, config.model, step), dataset,
+                                              batch_size=config.eval_batch_size, pooling=config.pooling, log=log)
+        log(scoring.format_table({f"{config.data.dataset} split {config.data.split}, step {step}": scores}))
+        results.update(scores=scores, probe_cam=scores["probe_cam"])
     atomic_write_json(os.path.join(config.train_dir, RESULTS), results)
     return results
 

@@ -4,6 +4,7 @@
     python -m data_prep.prepare --dataset=prid --src=... --out=... --splits=DAL/evaluation/datasplits/PRID2011
     python -m data_prep.prepare --dataset=ilids --src=$HOME/data/iLIDS-VID --out=$HOME/data/prepared/ilids
     python -m data_prep.prepare --dataset=mars --src=$HOME/data/MARS --out=$HOME/data/prepared/mars
+    python -m data_prep.prepare --dataset=folders --src=my_tracklets --out=$HOME/data/prepared/mine
 
 Writes <out>/manifest.json, tracklets.csv and frames.txt in one rename; the frames stay in --src.
 Running it again on the same source writes the same bytes. The flags are the fields of
@@ -31,8 +32,8 @@ def prepare():
     manifest = prepare_dataset(config, log=lambda line: print(line, flush=True))
     counts = ", ".join(f"{name} {value}" for name, value in manifest["counts"].items())
     shards = f"; {len(manifest['tfrecords'])} TFRecord shards" if manifest.get("tfrecords") else ""
-    print(f"wrote {os.path.abspath(config.out)}: {counts}; {len(manifest['splits'])} splits "
-          f"({manifest['split_source']}){shards}")
+    splits = f"{len(manifest['splits'])} splits" if manifest["splits"] else "test people"
+    print(f"wrote {os.path.abspath(config.out)}: {counts}; {splits} ({manifest['split_source']}){shards}")
 
 
 if __name__ == "__main__":

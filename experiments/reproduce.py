@@ -137,7 +137,8 @@ def reproduce():
         title = "Proxy study on the synthetic data set" if study else f"Table {FLAGS.table} on {dataset}"
         collect.write_outputs(planned, FLAGS.runs_dir, FLAGS.out, stem, title,
                               paper_values.paper_rows(FLAGS.table, dataset), paper_values.paper_figure4(dataset))
-    print(open(os.path.join(FLAGS.out, f"{stem}.md")).read())
+    with open(os.path.join(FLAGS.out, f"{stem}.md")) as table:
+        print(table.read())
     figure = os.path.exists(os.path.join(FLAGS.out, f"{stem}_figure4.png"))
     print(f"wrote {FLAGS.out}/{stem}.md, .csv{' and _figure4.png' if figure else ''}; {time.time() - began:.0f} s")
 

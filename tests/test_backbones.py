@@ -51,6 +51,7 @@ def test_mobilenet_from_slim_checkpoint_equals_slim_reference(mobilenet_checkpoi
     assert_close(model(x, training=False), ref.mobilenet_v1(x, weights))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("height,width", SIZES)
 def test_resnet50_from_v1_checkpoint_equals_slim_reference(resnet_checkpoint, height, width):
     weights, prefix = resnet_checkpoint

@@ -3,6 +3,7 @@ file, a non-zero exit, and nothing left behind where its output would have gone.
 
 import json
 import os
+import shutil
 
 import pytest
 
@@ -24,6 +25,9 @@ def prepared_prid(tmp_path_factory):
     moved_src = layouts.make_prid(str(root / "moved_src"), {n: (30, 30) for n in range(1, 7)})
     prepare(PrepareConfig("prid", moved_src, str(root / "moved")), log=lambda _: None)
     os.remove(os.path.join(moved_src, "prid_2011", "multi_shot", "cam_a", "person_0001", "0003.png"))
+    for camera in ("cam1", "cam2"):
+        shutil.copytree(os.path.join(src, "prid_2011", "multi_shot", "cam_a"), root / "folders" / camera)
+    shutil.copytree(root / "folders" / "cam1", root / "one_camera" / "cam1")
     people = [f"person_{n:04d}" for n in range(1, 7)]
     (root / "empty_test.json").write_text(json.dumps([{"train": people, "test": []}]))
     prepare(PrepareConfig("prid", src, str(root / "empty_test"), splits=str(root / "empty_test.json")),
@@ -68,6 +72,9 @@ def train_cases(root, tiny):
         (flags(max_steps="many"), "flag --max_steps=many"),
         (tiny_train_flags(str(root / "moved"), out, dataset="prid"), "of its frames are no longer in"),
         (tiny_train_flags(str(root / "empty_test"), out, dataset="prid"), "--split=1 of prid has no test people"),
+        (flags(min_frames=2), "--min_frames applies to --dataset=folders only"),
+        (tiny_train_flags(str(root / "one_camera"), out, dataset="folders"), "holds 1 camera folder(s) ['cam1']"),
+        (tiny_train_flags(str(root / "folders"), out, dataset="folders", test_fraction=0.5), "need identities.csv"),
     ], [out]
 
 
@@ -100,15 +107,44 @@ def test_export(a_run, tmp_path):
 
 def test_match(tiny_synthetic_root, tmp_path):
     csv, cams = str(tmp_path / "m.csv"), os.path.join(tiny_synthetic_root, "prid_2011", "multi_shot")
-    common = [f"--saved_model={tmp_path}", f"--query={cams}/cam_a", f"--gallery={cams}/cam_b", f"--csv={csv}"]
+    sheet = str(tmp_path / "s.png")
+    common = [f"--saved_model={tmp_path}", f"--csv={csv}", f"--sheet={sheet}"]
+    pair = [f"--query={cams}/cam_a", f"--gallery={cams}/cam_b"]
     for args, expected in [
-        (["--batch_size=0"], "--batch_size=0 must be >= 1"),
-        (["--top_k=0"], "--top_k=0 must be >= 1"),
-        (["--rerank_lambda=2"], "--rerank_lambda=2.0 must be in [0, 1]"),
-        ([f"--query={tmp_path / 'nowhere'}"], "--query="),
-        ([], "is not a dal_tf export"),
+        ([*pair, "--batch_size=0"], "--batch_size=0 must be >= 1"),
+        ([*pair, "--top_k=0"], "--top_k=0 must be >= 1"),
+        ([*pair, "--rerank_lambda=2"], "--rerank_lambda=2.0 must be in [0, 1]"),
+        ([f"--query={tmp_path / 'nowhere'}", f"--gallery={cams}/cam_b"], "--query="),
+        ([*pair], "is not a dal_tf export"),
+        ([*pair, f"--data_dir={cams}"], "give --query and --gallery, or --data_dir"),
+        ([f"--data_dir={cams}/cam_a"], "person_0001 is an empty camera"),
     ]:
-        assert_one_line_error("dal_tf.match", [*common, *args], expected, [csv])
+        assert_one_line_error("dal_tf.match", [*common, *args], expected, [csv, sheet])
+
+
+def test_tracklets(tiny_synthetic_root, tmp_path):
+    out = str(tmp_path / "out")
+    frames = os.path.join(tiny_synthetic_root, "prid_2011", "multi_shot", "cam_a", "person_0001")
+    (tmp_path / "bad.txt").write_text("1,1,0,0,10,20\n2,1,0,0,10\n")
+    (tmp_path / "fake.avi").write_text("not a video")
+    for args, expected in [
+        ([f"--video=a={tmp_path / 'none.avi'}"], f"--video=a={tmp_path / 'none.avi'}: no such video file"),
+        ([f"--video=a={tmp_path / 'fake.avi'}"], "OpenCV cannot read"),
+        ([f"--video=a={frames}", f"--tracks=a={tmp_path / 'bad.txt'}"], "bad.txt:2: expected at least 6 values"),
+        ([f"--video=a={frames}", f"--video=b={frames}", f"--tracks=a={tmp_path / 'bad.txt'}"],
+         "give --tracks for every camera, or for none"),
+        ([f"--video=a={frames}", "--region=a=0,0,500,10"], "does not fit its 32x64 frames"),
+        ([f"--video=a={frames}", "--region=a=0,0"], "--region=a=0,0: expected X,Y,W,H"),
+        ([f"--video={frames}"], "expected CAMERA=VALUE"),
+        ([f"--video=a={frames}", "--frame_stride=0"], "--min_length and --frame_stride must be >= 1"),
+    ]:
+        assert_one_line_error("data_prep.tracklets", [*args, f"--out={out}"], expected, [out])
+
+
+def test_synthetic_videos(tmp_path):
+    out = str(tmp_path / "out")
+    assert_one_line_error("data_prep.synthetic_videos", [f"--out={out}", "--cameras=4"], "--cameras=4 must be 2 or 3",
+                          [out])
 
 
 def test_prepare(tmp_path):
@@ -117,6 +153,8 @@ def test_prepare(tmp_path):
         ([f"--src={tmp_path}"], "has no prid_2011/multi_shot"),
         ([f"--src={tmp_path}", "--format=zip"], "flag --format=zip: value should be one of <files|tfrecord>"),
         (["--src="], "--src and --out are required"),
+        ([f"--src={tmp_path}", "--dataset=folders"], "holds 0 camera folder(s)"),
+        ([f"--src={tmp_path}", "--dataset=folders", "--splits=x.json"], "--splits does not apply to folders"),
     ]:
         assert_one_line_error("data_prep.prepare", ["--dataset=prid", f"--out={out}", *args], expected, [out])
 

@@ -22,6 +22,7 @@ def differences(mode: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 # The bounds the README states (measured on the build machine: mirrored 1.2e-7 / 1.3e-7, XLA 2.4e-7
 # / 2.1e-7, mixed precision 2.1e-5 / 2.6e-4).
 def test_two_replicas_train_like_one_device_and_their_checkpoint_restores_on_one():
@@ -32,6 +33,7 @@ def test_two_replicas_train_like_one_device_and_their_checkpoint_restores_on_one
     assert found["restored"] == 0.0
 
 
+@pytest.mark.slow
 def test_every_association_rule_trains_on_two_replicas_like_one_device_and_restores():
     """Three cameras; each rule's state tables too are compared, saved and restored."""
     found = differences("rules")
@@ -43,11 +45,13 @@ def test_every_association_rule_trains_on_two_replicas_like_one_device_and_resto
         assert len(result["state_tables"]) == len(RULES[rule].initial_state(1, 1)), (rule, result)
 
 
+@pytest.mark.slow
 def test_xla_matches_plain_tensorflow():
     found = differences("jit")
     assert found["loss"] < 1e-6 and found["state"] < 1e-6, found
 
 
+@pytest.mark.slow
 def test_mixed_precision_stays_close_to_float32():
     found = differences("mixed")
     assert found["loss"] < 5e-5 and found["state"] < 5e-4, found

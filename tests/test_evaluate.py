@@ -122,6 +122,7 @@ def imagenet_runs(tmp_path_factory):
     return root, data, results
 
 
+@pytest.mark.slow
 @needs_weights
 def test_evaluate_reproduces_training_evaluation_per_split(imagenet_runs):
     root, _, trained = imagenet_runs
@@ -143,6 +144,7 @@ def test_evaluate_reproduces_training_evaluation_per_split(imagenet_runs):
         assert summary["std"][name] == pytest.approx(np.std(values, ddof=1), abs=1e-9)
 
 
+@pytest.mark.slow
 @needs_weights
 def test_evaluate_saved_model_matches_the_run(imagenet_runs):
     root, data, trained = imagenet_runs
@@ -156,6 +158,7 @@ def test_evaluate_saved_model_matches_the_run(imagenet_runs):
         assert evaluated["scores"][name] == pytest.approx(trained[1]["scores"][name], abs=1e-9)
 
 
+@pytest.mark.slow
 @needs_weights
 def test_evaluate_never_tests_a_model_on_its_training_people(imagenet_runs):
     from dal_tf.config import DataConfig
@@ -195,6 +198,7 @@ def trained_run(tmp_path_factory):
     return run_dir, data
 
 
+@pytest.mark.slow
 def test_evaluate_embeds_with_the_ema_weights_of_the_checkpoint(trained_run):
     """The EMA shadows read straight from the checkpoint file, put into a fresh network: the
     features evaluate computes; the last training weights give other features."""
@@ -222,6 +226,7 @@ def test_evaluate_embeds_with_the_ema_weights_of_the_checkpoint(trained_run):
     assert np.abs(last - ema).max() > 1e-3
 
 
+@pytest.mark.slow
 def test_evaluate_pools_as_the_run_did(trained_run, tmp_path):
     run_dir, _ = trained_run
     out = tmp_path / "r.json"
@@ -279,6 +284,7 @@ np.save(out, np.stack(rows))
 """
 
 
+@pytest.mark.slow
 @needs_weights
 def test_match_ranks_gallery_tracklets_like_the_export(imagenet_runs, tmp_path):
     root, data, _ = imagenet_runs

@@ -8,9 +8,12 @@ import sys
 
 import cv2
 import numpy as np
+import pytest
 
 from conftest import run_module, tiny_train_flags
 from dal_tf import checkpoints, features, input_pipeline
+
+pytestmark = pytest.mark.slow  # every test here runs an entry point
 
 # Runs in a fresh interpreter in which dal_tf cannot be imported (a None entry in sys.modules makes
 # any import of it fail), so the export must work with TensorFlow alone.
@@ -54,6 +57,11 @@ def test_export_matches_the_ema_model_without_dal_tf(tiny_synthetic_root, tmp_pa
     tracklet_embedding = np.load(tmp_path / "out_tracklet.npy")
 
     model, config = checkpoints.restore_for_inference(run_dir)
+    # Inference builds the network and its averages only: no anchor tables, no optimiser state.
+    backbone_variables = {id(v) for v in model.backbone.variables}
+    others = [v for v in model.variables if id(v) not in backbone_variables]
+    assert len(others) == len(model.backbone.trainable_variables)  # the EMA shadows, one per weight
+    assert not hasattr(model, "anchors")
     m = config.model
     images = input_pipeline.prepare_frames(frames, m.image_height, m.image_width)
     with model.averaged_weights():

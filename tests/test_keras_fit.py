@@ -4,11 +4,14 @@ import os
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from dal_tf import distribution, input_pipeline, model_setup
 from dal_tf.config import DataConfig, ModelConfig, TrainConfig
 from dal_tf.datasets import registry
+
+pytestmark = pytest.mark.slow  # every test here trains
 
 STEPS = 6
 

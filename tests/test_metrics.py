@@ -3,7 +3,7 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from dal_tf.metrics import QUERY_BLOCK, euclidean_distances, evaluate_rank
-from tests.reference_metrics import reference_evaluate_rank
+from references.metrics_loop import reference_evaluate_rank
 
 PROTOCOLS = ("mars", "torchreid", "single_shot")
 

@@ -38,6 +38,7 @@ def real_prid(tmp_path_factory):
     return layouts.make_prid(str(tmp_path_factory.mktemp("prid_src")))
 
 
+@pytest.mark.slow
 @needs_release
 def test_prid_protocol_people_and_seeded_splits(real_prid, tmp_path):
     manifest = prepare(PrepareConfig("prid", real_prid, str(tmp_path / "a"), seed=3), log=quiet)
@@ -62,6 +63,7 @@ def test_prid_protocol_people_and_seeded_splits(real_prid, tmp_path):
     assert {t.person_id for t in dataset.query.tracklets} == {t.person_id for t in dataset.gallery.tracklets}
 
 
+@pytest.mark.slow
 @needs_release
 def test_prid_released_splits_reproduce_the_release_frame_counts(real_prid, tmp_path):
     prepare(PrepareConfig("prid", real_prid, str(tmp_path / "out"), splits=layouts.PRID_SPLITS), log=quiet)
@@ -74,6 +76,7 @@ def test_prid_released_splits_reproduce_the_release_frame_counts(real_prid, tmp_
     assert (first.train.num_frames, first.query.num_frames + first.gallery.num_frames) == (19455, 19011)
 
 
+@pytest.mark.slow
 @needs_release
 def test_ilids_official_splits_reproduce_the_release_frame_counts(tmp_path):
     src = layouts.make_ilids(str(tmp_path / "src"))
@@ -184,6 +187,7 @@ def end_to_end(tmp_path, dataset, src, evaluate_flags=(), prepare_flags=()):
     return prepared.stdout, results, evaluated.stdout
 
 
+@pytest.mark.slow
 def test_prid_end_to_end(tmp_path):
     printed, results, _ = end_to_end(tmp_path, "prid", small_prid(str(tmp_path / "src")))
     assert "people 8" in printed and "10 splits (seeded random halves (seed 0))" in printed
@@ -201,6 +205,7 @@ def test_prid_end_to_end(tmp_path):
     assert refused.returncode != 0 and "a model is never evaluated on its training people" in refused.stderr
 
 
+@pytest.mark.slow
 def test_ilids_end_to_end_from_tfrecords_both_probe_directions(tmp_path):
     people = {n: (24 + n, 30 - n) for n in range(1, 7)}
     rows = [[(i + k) % 6 + 1 for i in range(6)] for k in range(10)]  # first 3 test, last 3 train
@@ -217,6 +222,7 @@ def test_ilids_end_to_end_from_tfrecords_both_probe_directions(tmp_path):
     assert trained["probe_cam"] == "both" and trained["scores"]["rank1"] == pytest.approx(scores["rank1"])
 
 
+@pytest.mark.slow
 @needs_release
 def test_mars_end_to_end(tmp_path):
     train, test, queries = layouts.mars_subset(max_frames=3, train_people=2, query_rows=4)
@@ -263,6 +269,7 @@ def test_tfrecord_shards_serve_the_same_frames_without_the_files(tmp_path, monke
             np.testing.assert_array_equal(got_part.numpy(), want_part.numpy())
 
 
+@pytest.mark.slow
 def test_prepare_command_errors_are_one_line(tmp_path):
     result = run_module("data_prep.prepare", ["--dataset=ilids", f"--src={tmp_path}", f"--out={tmp_path / 'out'}"])
     assert result.returncode != 0 and not (tmp_path / "out").exists()

@@ -31,6 +31,7 @@ def test_released_lists_have_the_recorded_fingerprint(dataset):
     assert splits.split_fingerprint(swapped) != splits.RELEASED_SPLITS_SHA256[dataset]
 
 
+@pytest.mark.slow
 @needs_release
 def test_harness_refuses_other_splits_unless_told(tmp_path):
     people = [f"person_{n:04d}" for n in range(1, 179)]

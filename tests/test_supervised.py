@@ -5,6 +5,7 @@ import os
 
 import keras
 import numpy as np
+import pytest
 
 from conftest import run_module, tiny_train_flags
 from dal_tf import model_setup
@@ -43,6 +44,7 @@ def test_supervised_loss_is_label_smoothed_cross_entropy():
     np.testing.assert_allclose(loss, np.mean(-(targets * log_probs).sum(axis=1)), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_supervised_run_classifies_the_training_people_and_exports_only_the_backbone(tiny_synthetic_root, tmp_path):
     run_dir = str(tmp_path / "run")
     trained = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=2,

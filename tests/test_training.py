@@ -13,6 +13,8 @@ import tensorflow as tf
 
 from conftest import REPO, run_module, tiny_train_flags
 
+pytestmark = pytest.mark.slow  # every test here runs an entry point
+
 
 def checkpoint_values(path: str) -> dict:
     reader = tf.train.load_checkpoint(path)
@@ -77,6 +79,19 @@ def test_killed_run_resumes_to_the_same_state_as_an_uninterrupted_one(tiny_synth
     assert results["step"] == expected["step"] == final_step
     for name in ("rank1", "rank5", "mAP", "mINP"):
         assert results["scores"][name] == pytest.approx(expected["scores"][name], abs=1e-6), name
+
+
+def test_a_run_past_max_steps_is_not_evaluated_as_if_it_were_untrained(tiny_synthetic_root, tmp_path):
+    run_dir = str(tmp_path / "run")
+    trained = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=2))
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    before = os.listdir(os.path.join(run_dir, "checkpoints"))
+    for steps, message in ((0, "--max_steps=0 evaluates the network as initialised, but --train_dir="),
+                           (1, "holds a run trained to step 2, beyond --max_steps=1")):
+        refused = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=steps))
+        lines = refused.stderr.strip().splitlines()
+        assert refused.returncode != 0 and len(lines) == 1 and message in lines[0], refused.stderr[-2000:]
+    assert os.listdir(os.path.join(run_dir, "checkpoints")) == before
 
 
 def test_resume_refuses_other_settings(tiny_synthetic_root, tmp_path):

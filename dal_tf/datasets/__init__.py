@@ -1,2 +1,1 @@
-from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet, natural_sorted  # noqa: F401
-from dal_tf.datasets.registry import load, names, register  # noqa: F401
+"""Tracklet data sets: the data model (base), the --dataset registry, and the loaders."""

@@ -96,6 +96,7 @@ class ReidDataset:
     release_steps: int = 20000  # the release's number of training steps (synthetic: the CPU demo's)
     probe_cam: str = "1"  # two-camera sets: the probe direction(s) the release reports, "1" or "both"
     frame_store: object = None  # serves encoded frames by path (TFRecords); None: read the files
+    camera_names: tuple[str, ...] = ()  # folders: the camera folders, in camera order
 
     def read_frame(self, path):
         """A frame path tensor -> its encoded image (a string tensor)."""

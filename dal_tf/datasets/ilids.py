@@ -71,7 +71,7 @@ def finalize(tracklets: list[IndexedTracklet], splits_path: str, src: str):
 
 
 @register(NAME)
-def load_ilids(config: DataConfig) -> ReidDataset:
+def load_ilids(config: DataConfig, log=print) -> ReidDataset:
     manifest, tracklets, frame_store = read_prepared(config.data_dir, NAME, HOW_TO_PREPARE)
     return split_sources.two_camera_dataset(NAME, tracklets, manifest["splits"], config.split,
                                             frame_store=frame_store, **SETTINGS)

@@ -102,7 +102,7 @@ def finalize(tracklets: list[IndexedTracklet]):
 
 
 @register(NAME)
-def load_mars(config: DataConfig) -> ReidDataset:
+def load_mars(config: DataConfig, log=print) -> ReidDataset:
     if config.split != 1:
         raise UserInputError(f"--split={config.split}: MARS has one split (1)")
     _, tracklets, frame_store = read_prepared(config.data_dir, NAME, HOW_TO_PREPARE)

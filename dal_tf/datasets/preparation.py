@@ -1,25 +1,14 @@
-"""From a data set as its owners distribute it to the prepared index the loaders read."""
+"""From a data set as its owners distribute it (or your own folders of tracklets) to the prepared
+index the loaders read."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
-from dal_tf.config import PrepareConfig
-from dal_tf.datasets import ilids, mars, prid
-from dal_tf.datasets.prepared import IndexedTracklet, unreadable_frames, write_prepared
+from dal_tf.config import FOLDERS, PrepareConfig
+from dal_tf.datasets import folders, ilids, mars, prid
+from dal_tf.datasets.prepared import checked_frames, write_prepared
 from dal_tf.errors import UserInputError
-
-LISTED_UNREADABLE = 10
-
-
-def _without(tracklets: list[IndexedTracklet], bad: set[str], src: str) -> list[IndexedTracklet]:
-    kept = []
-    for t in tracklets:
-        frames = tuple(f for f in t.frames if os.path.join(src, f) not in bad)
-        if frames:
-            kept.append(dataclasses.replace(t, frames=frames))
-    return kept
 
 
 def prepare(config: PrepareConfig, log=print) -> dict:
@@ -27,24 +16,23 @@ def prepare(config: PrepareConfig, log=print) -> dict:
     src = os.path.abspath(config.src)
     if not os.path.isdir(src):
         raise UserInputError(f"--src={config.src} is not a directory")
-    module = {"prid": prid, "ilids": ilids, "mars": mars}[config.dataset]
-    tracklets = module.raw_index(src)
-    paths = [os.path.join(src, f) for t in tracklets for f in t.frames]
-    log(f"{config.dataset}: {len(tracklets)} tracklets, {len(paths)} frames in {src}; checking every frame decodes")
-    bad = unreadable_frames(paths)
-    if bad and not config.skip_corrupt:
-        listed = "; ".join(bad[:LISTED_UNREADABLE]) + ("; ..." if len(bad) > LISTED_UNREADABLE else "")
-        raise UserInputError(f"{len(bad)} frames are missing or cannot be decoded: {listed} "
-                             "(--skip_corrupt drops them and records them in the manifest)")
-    if bad:
-        tracklets = _without(tracklets, set(bad), src)
-        log(f"dropped {len(bad)} unreadable frames (--skip_corrupt)")
+    if config.dataset == FOLDERS:
+        cameras, tracklets = folders.raw_index(src, log)
+    else:
+        tracklets = {"prid": prid, "ilids": ilids, "mars": mars}[config.dataset].raw_index(src)
+    log(f"{config.dataset}: {len(tracklets)} tracklets, {sum(len(t.frames) for t in tracklets)} frames in {src}; "
+        "checking every frame decodes")
+    tracklets, bad = checked_frames(tracklets, src, config.skip_corrupt, log)
     if config.dataset == "prid":
         kept, entries = prid.finalize(tracklets, config.splits, config.seed)
     elif config.dataset == "ilids":
         kept, entries = ilids.finalize(tracklets, config.splits, src)
-    else:
+    elif config.dataset == "mars":
         kept, entries = mars.finalize(tracklets)
+    else:
+        kept, entries = folders.finalize(cameras, tracklets)
     manifest = dict(entries, dataset=config.dataset, src=src,
                     skipped_corrupt=sorted(os.path.relpath(p, src) for p in bad))
-    return write_prepared(config.out, manifest, kept, tfrecords=config.format == "tfrecord")
+    if config.format == "tfrecord":
+        log("copying the frames into TFRecord shards")
+    return write_prepared(config.out, manifest, kept, tfrecords=config.format == "tfrecord", log=log)

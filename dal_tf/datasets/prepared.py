@@ -23,6 +23,7 @@ import cv2
 from dal_tf.datasets.base import Tracklet, TrackletSet
 from dal_tf.errors import UserInputError
 from dal_tf.io_utils import atomic_directory
+from dal_tf.progress import Progress
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -62,7 +63,8 @@ def _index_files(tracklets: list[IndexedTracklet]) -> dict[str, bytes]:
     return {TRACKLETS: rows.getvalue().encode(), FRAMES: frames.getvalue().encode()}
 
 
-def write_prepared(out: str, manifest: dict, tracklets: list[IndexedTracklet], tfrecords: bool = False) -> dict:
+def write_prepared(out: str, manifest: dict, tracklets: list[IndexedTracklet], tfrecords: bool = False,
+                   log=None) -> dict:
     """Writes the prepared directory at `out` in one rename; returns the full manifest. With
     tfrecords, it also holds the frames' bytes in TFRecord shards (read from manifest["src"])."""
     out = os.path.abspath(out)
@@ -76,7 +78,7 @@ def write_prepared(out: str, manifest: dict, tracklets: list[IndexedTracklet], t
             from dal_tf.datasets import tfrecords as shards
 
             frame_paths = [os.path.join(manifest["src"], f) for t in tracklets for f in t.frames]
-            manifest["tfrecords"] = shards.write_shards(tmp, frame_paths)
+            manifest["tfrecords"] = shards.write_shards(tmp, frame_paths, log)
         files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
         for name, data in files.items():
             with open(os.path.join(tmp, name), "wb") as handle:
@@ -140,11 +142,46 @@ def read_prepared(data_dir: str, dataset: str, how_to_prepare: str):
     return manifest, tracklets, frame_store
 
 
-def unreadable_frames(paths: list[str], workers: int = 8) -> list[str]:
-    """The paths among `paths` that OpenCV cannot decode (missing, empty, corrupt)."""
+LISTED_UNREADABLE = 10
+
+
+def unreadable_frames(paths: list[str], workers: int = 8, log=None) -> list[str]:
+    """The paths among `paths` that OpenCV cannot decode (missing, empty, corrupt); log: where the
+    progress goes (None: nowhere)."""
 
     def readable(path):
         return cv2.imread(path, cv2.IMREAD_UNCHANGED) is not None
 
+    progress = Progress(len(paths), "frame", log) if log else None
+    bad = []
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        return [path for path, ok in zip(paths, pool.map(readable, paths, chunksize=256)) if not ok]
+        for done, (path, ok) in enumerate(zip(paths, pool.map(readable, paths, chunksize=256)), 1):
+            if not ok:
+                bad.append(path)
+            if progress and (done % 1024 == 0 or done == len(paths)):
+                progress.update(done)
+    return bad
+
+
+def _listed(paths: list[str]) -> str:
+    return "; ".join(paths[:LISTED_UNREADABLE]) + ("; ..." if len(paths) > LISTED_UNREADABLE else "")
+
+
+def checked_frames(tracklets: list[IndexedTracklet], src: str, skip_corrupt: bool,
+                   log) -> tuple[list[IndexedTracklet], list[str]]:
+    """(the tracklets without the frames OpenCV cannot decode, those frames); the frames are
+    listed in an error unless skip_corrupt, and tracklets left without frames are dropped."""
+    bad = unreadable_frames([os.path.join(src, f) for t in tracklets for f in t.frames], log=log)
+    if bad and not skip_corrupt:
+        raise UserInputError(f"{len(bad)} frames are missing or cannot be decoded: {_listed(bad)} "
+                             "(--skip_corrupt drops them)")
+    if not bad:
+        return tracklets, bad
+    log(f"dropped {len(bad)} unreadable frames (--skip_corrupt): {_listed(bad)}")
+    dropped = set(bad)
+    kept = []
+    for t in tracklets:
+        frames = tuple(f for f in t.frames if os.path.join(src, f) not in dropped)
+        if frames:
+            kept.append(dataclasses.replace(t, frames=frames))
+    return kept, bad

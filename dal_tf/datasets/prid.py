@@ -59,7 +59,7 @@ def load_splits(splits_path: str, people: list[str], seed: int) -> tuple[list[di
 
 
 @register(NAME)
-def load_prid(config: DataConfig) -> ReidDataset:
+def load_prid(config: DataConfig, log=print) -> ReidDataset:
     manifest, tracklets, frame_store = read_prepared(config.data_dir, NAME, HOW_TO_PREPARE)
     return split_sources.two_camera_dataset(NAME, tracklets, manifest["splits"], config.split,
                                             frame_store=frame_store, **SETTINGS)

@@ -1,4 +1,5 @@
-"""Maps `--dataset` names to loaders. A loader takes a DataConfig and returns a ReidDataset."""
+"""Maps `--dataset` names to loaders. A loader takes a DataConfig and a log function (for what it
+did with the data: rendered, skipped, held out) and returns a ReidDataset."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dal_tf.config import DataConfig
 from dal_tf.datasets.base import ReidDataset
 from dal_tf.errors import UserInputError
 
-Loader = Callable[[DataConfig], ReidDataset]
+Loader = Callable[[DataConfig, Callable[[str], None]], ReidDataset]
 _LOADERS: dict[str, Loader] = {}
 
 
@@ -22,18 +23,13 @@ def register(name: str):
     return decorator
 
 
-def names() -> list[str]:
-    _import_builtin_loaders()
-    return sorted(_LOADERS)
-
-
-def load(config: DataConfig) -> ReidDataset:
+def load(config: DataConfig, log=print) -> ReidDataset:
     _import_builtin_loaders()
     if config.dataset not in _LOADERS:
         raise UserInputError(f"--dataset={config.dataset!r} is unknown; expected one of {', '.join(sorted(_LOADERS))}")
-    return _LOADERS[config.dataset](config)
+    return _LOADERS[config.dataset](config, log)
 
 
 def _import_builtin_loaders():
     # Imported lazily so that registering a loader never needs the whole package.
-    from dal_tf.datasets import ilids, mars, prid, synthetic  # noqa: F401
+    from dal_tf.datasets import folders, ilids, mars, prid, synthetic  # noqa: F401

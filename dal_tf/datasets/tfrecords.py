@@ -14,6 +14,7 @@ import os
 import tensorflow as tf
 
 from dal_tf.errors import UserInputError
+from dal_tf.progress import Progress
 
 DIRECTORY = "tfrecords"
 FRAMES_PER_SHARD = 4096
@@ -26,18 +27,22 @@ def _example(row: int, encoded: bytes) -> bytes:
     })).SerializeToString()
 
 
-def write_shards(out_dir: str, frame_paths: list[str]) -> list[str]:
-    """Writes the files at frame_paths into out_dir/tfrecords/; returns the shard names."""
+def write_shards(out_dir: str, frame_paths: list[str], log=None) -> list[str]:
+    """Writes the files at frame_paths into out_dir/tfrecords/; returns the shard names. log:
+    where the progress goes (None: nowhere)."""
     frames_per_shard = FRAMES_PER_SHARD
     os.makedirs(os.path.join(out_dir, DIRECTORY), exist_ok=True)
     num_shards = max(1, -(-len(frame_paths) // frames_per_shard))
     names = []
+    progress = Progress(len(frame_paths), "frame", log) if log else None
     for shard in range(num_shards):
         names.append(f"{DIRECTORY}/frames-{shard:05d}-of-{num_shards:05d}.tfrecord")
         with tf.io.TFRecordWriter(os.path.join(out_dir, names[-1])) as writer:
             for row in range(shard * frames_per_shard, min(len(frame_paths), (shard + 1) * frames_per_shard)):
                 with open(frame_paths[row], "rb") as handle:
                     writer.write(_example(row, handle.read()))
+        if progress:
+            progress.update(min(len(frame_paths), (shard + 1) * frames_per_shard))
     return names
 
 

@@ -33,10 +33,10 @@ def _tracklet_set(entries: list[tuple[int, int, int, list[str]]]) -> TrackletSet
 
 
 @register("synthetic")
-def load_synthetic(config: DataConfig) -> ReidDataset:
+def load_synthetic(config: DataConfig, log=print) -> ReidDataset:
     root = config.data_dir or os.path.join(default_cache_dir(), "synthetic")
     spec = stored_spec(root) or SyntheticSpec()
-    generate(root, spec)  # a no-op unless the tree is missing or from an older renderer
+    generate(root, spec, log)  # a no-op unless the tree is missing or from an older renderer
     layout = scan_prid_layout(root)
     for camera_index, camera_dir in enumerate(CAMERAS):
         expected = [number for number, _ in people(spec, camera_index)]

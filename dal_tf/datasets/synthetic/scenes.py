@@ -35,6 +35,9 @@ CAMERA_LOOKS = (
             noise_sigma=3.0, mirror=False, scale=1.0, vertical_shift=0.0, keystone=0.12, shear=0.0),
     Camera(gains=(1.25, 1.05, 0.78), gamma=1.35, contrast=0.7, brightness=-10.0, blur_sigma=1.0,
             noise_sigma=5.0, mirror=True, scale=0.86, vertical_shift=0.03, keystone=-0.03, shear=0.08),
+    # A third view, for the multi-camera videos only: cool, flat and soft.
+    Camera(gains=(1.1, 0.95, 0.9), gamma=1.1, contrast=0.85, brightness=5.0, blur_sigma=0.7,
+           noise_sigma=4.0, mirror=False, scale=0.93, vertical_shift=0.0, keystone=0.05, shear=-0.05),
 )
 
 
@@ -191,11 +194,17 @@ def render_frame(spec: SyntheticSpec, person: Person, camera_index: int, scene: 
     if motion.occluder and motion.occluder.first <= frame <= motion.occluder.last:
         _draw_occluder(image, motion.occluder, frame)
     image = cv2.resize(image, (spec.width, spec.height), interpolation=cv2.INTER_AREA)
+    return camera_look(image, camera, motion.gains, motion.brightness, spec.width / 64, rng)
 
+
+def camera_look(image: np.ndarray, camera: Camera, gains: Colour, brightness: float, blur_scale: float,
+                rng: np.random.Generator) -> np.ndarray:
+    """A BGR float image (0..255) as `camera` sees it, with extra illumination (gains, brightness),
+    its blur scaled by blur_scale (1: a 64-pixel-wide person) and its sensor noise: uint8."""
     image = np.clip(image / 255, 0, 1) ** camera.gamma
-    image = image * np.float32(camera.gains) * np.float32(motion.gains)
-    image = (image - 0.5) * camera.contrast + 0.5 + (camera.brightness + motion.brightness) / 255
-    image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), camera.blur_sigma * spec.width / 64)
+    image = image * np.float32(camera.gains) * np.float32(gains)
+    image = (image - 0.5) * camera.contrast + 0.5 + (camera.brightness + brightness) / 255
+    image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), camera.blur_sigma * blur_scale)
     image = image * 255 + rng.normal(0.0, camera.noise_sigma, image.shape)
     return np.clip(image, 0, 255).round().astype(np.uint8)
 

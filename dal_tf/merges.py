@@ -1,0 +1,35 @@
+"""What a run's cross-camera merges say without any label: how many training tracklets are merged
+with a tracklet of another camera, between which cameras, and how many merges are mutual.
+
+Without identities this is all a run can tell about its association (the paper's Fig. 4a); the
+share of true merges (Fig. 4b) needs person ids.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def summary(partner: np.ndarray, tracklets_per_camera: list[int]) -> dict:
+    """partner: [N] each anchor row's merge partner (a row of another camera) or -1."""
+    partner = np.asarray(partner, np.int64)
+    cameras = np.repeat(np.arange(len(tracklets_per_camera)), tracklets_per_camera)
+    merged = partner >= 0
+    pairs = np.zeros((len(tracklets_per_camera),) * 2, np.int64)
+    np.add.at(pairs, (cameras[merged], cameras[partner[merged]]), 1)
+    rows = np.arange(len(partner))
+    mutual = merged & (partner[np.where(merged, partner, 0)] == rows)
+    return dict(tracklets=int(len(partner)), merged=int(merged.sum()),
+                merged_share=float(merged.mean()) if len(partner) else 0.0,
+                mutual_pairs=int(mutual.sum() // 2), camera_pairs=pairs.tolist())
+
+
+def describe(merges: dict, camera_names: tuple[str, ...] = ()) -> str:
+    names = list(camera_names) or [str(c) for c in range(len(merges["camera_pairs"]))]
+    lines = [f"association: {merges['merged']} of {merges['tracklets']} training tracklets "
+             f"({100 * merges['merged_share']:.1f}%) merged with a tracklet of another camera, "
+             f"{merges['mutual_pairs']} mutual pairs"]
+    for camera, row in enumerate(merges["camera_pairs"]):
+        targets = ", ".join(f"{count} with {names[other]}" for other, count in enumerate(row) if count)
+        lines.append(f"  camera {names[camera]}: {targets or 'none merged'}")
+    return "\n".join(lines)
