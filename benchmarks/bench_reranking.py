@@ -1,5 +1,5 @@
 """k-reciprocal re-ranking (dal_tf.reranking) at MARS size: time and peak memory, and the speed-up
-over the straightforward implementation (tests/reference_reranking.py) on a problem it can finish.
+over the straightforward implementation (references/reranking_loop.py) on a problem it can finish.
 
     python benchmarks/bench_reranking.py [--dim 1024] [--small 400] [--seed 0]
 
@@ -20,12 +20,11 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 
 from bench_anchor_scaling import reset_peak_resident, resident_gib  # noqa: E402
 from bench_metrics import mars_like_problem  # noqa: E402
 from dal_tf import metrics, reranking  # noqa: E402
-from reference_reranking import reference_rerank  # noqa: E402
+from references.reranking_loop import reference_rerank  # noqa: E402
 
 
 def main():

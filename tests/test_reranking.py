@@ -1,10 +1,10 @@
-"""k-reciprocal re-ranking against the straightforward implementation of tests/reference_reranking.py."""
+"""k-reciprocal re-ranking against the straightforward implementation of references/reranking_loop.py."""
 
 import numpy as np
 import pytest
 
 from dal_tf import metrics, reranking
-from reference_reranking import reference_rerank
+from references.reranking_loop import reference_rerank
 
 
 def clustered(rng, people, per_person, dim=6, spread=0.6):
