@@ -30,7 +30,7 @@ FEATURE_DIM = 128
 VECTORISED_REPEATS = 3
 
 
-def mars_like_problem(rng):
+def mars_like_problem(rng, dim=FEATURE_DIM):
     """Gallery labels and features shaped like the MARS test set; queries are gallery rows."""
     person_cams = [rng.choice(NUM_CAMS, size=rng.integers(2, NUM_CAMS + 1), replace=False) for _ in range(NUM_PERSONS)]
     pairs = np.array([(person, cam) for person, cams in enumerate(person_cams, start=1) for cam in cams])
@@ -43,8 +43,8 @@ def mars_like_problem(rng):
     chosen_pairs = rng.choice(len(pairs), size=NUM_QUERY, replace=False)
     query_rows = pair_start[chosen_pairs] + rng.integers(0, per_pair[chosen_pairs])
     # Features cluster by person so that rankings are neither perfect nor random.
-    centres = rng.normal(size=(NUM_PERSONS + 1, FEATURE_DIM))
-    features = 2.0 * rng.normal(size=(NUM_GALLERY, FEATURE_DIM))
+    centres = rng.normal(size=(NUM_PERSONS + 1, dim))
+    features = 2.0 * rng.normal(size=(NUM_GALLERY, dim))
     features[g_ids > 0] += centres[g_ids[g_ids > 0]]
     return features, query_rows, g_ids, g_cams
 

@@ -2,8 +2,8 @@
 
     python benchmarks/run_all.py
 
-About 3 minutes on a 2-core CPU, most of it the DAL-overhead steps at 224x112 and the
-million-tracklet anchor table.
+About 4 minutes on a 2-core CPU, most of it the DAL-overhead steps at 224x112, the
+million-tracklet anchor table and MARS-sized re-ranking.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def run(script: str, *args: str) -> str:
 
 def main():
     run("bench_metrics.py")
+    run("bench_reranking.py")
     overhead = run("bench_dal_overhead.py")
     step_seconds = json.loads(overhead.strip().splitlines()[-1])["dal_step_seconds"]
     run("bench_input_pipeline.py", f"--step_seconds={step_seconds}")

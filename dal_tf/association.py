@@ -47,16 +47,24 @@ def _finish_distance(squared: tf.Tensor, distance: str) -> tf.Tensor:
     raise ValueError(f"unknown distance {distance!r}")
 
 
-def nearest_table_row(queries: tf.Tensor, table: tf.Tensor, allowed) -> tf.Tensor:
+def nearest_table_row(queries: tf.Tensor, table: tf.Tensor, allowed, view=None) -> tf.Tensor:
     """Per row of queries [B, D], the row of l2_normalize(table) [N, D] nearest to it among the
     allowed ones, [B] int32, ranked by squared distance (which ranks like the Euclidean one); ties
     go to the lowest row, as tf.nn.top_k in the release.
 
-    allowed(rows) gives the [B, len(rows)] mask for a block of table rows. The table is read
-    at most TABLE_BLOCK_ROWS rows at a time with gathers: a dense read of a tf.Variable that has been
-    scatter-updated copies all of it, and a gradient through an [N, D] product would keep it alive.
-    No gradient flows here; callers recompute the distance to the chosen row.
+    allowed(rows) gives the [B, len(rows)] mask for a block of table rows. view(rows, values), if
+    given, maps a block of table rows to what is ranked instead (an association rule's space,
+    e.g. with camera bias removed); rows it maps to zero are never chosen. The table is read at
+    most TABLE_BLOCK_ROWS rows at a time with gathers: a dense read of a tf.Variable that has been
+    scatter-updated copies all of it, and a gradient through an [N, D] product would keep it
+    alive. No gradient flows here; callers recompute the distance to the chosen row.
     """
+    return nearest_table_rows(queries, table, allowed, view)[1][:, 0]
+
+
+def nearest_table_rows(queries: tf.Tensor, table: tf.Tensor, allowed, view=None, k: int = 1):
+    """nearest_table_row's k nearest allowed rows, nearest first: (squared distances [B, k], rows
+    [B, k] int32). Where fewer than k rows are allowed, the rest have distance inf (and row 0)."""
     queries = tf.stop_gradient(queries)
     num_rows = int(table.shape[0])
     num_blocks = -(-num_rows // TABLE_BLOCK_ROWS)
@@ -65,27 +73,34 @@ def nearest_table_row(queries: tf.Tensor, table: tf.Tensor, allowed) -> tf.Tenso
     inf = tf.constant(float("inf"), queries.dtype)
 
     def ranked_block(block, best_distance, best_row):
-        # The last block ends at the table's end and may overlap the one before it: every block has
-        # the same static size (XLA), and a row seen twice cannot win twice.
+        # The last block ends at the table's end and may overlap the one before it, so that every
+        # block has the same static size (XLA).
         start = tf.minimum(block * block_rows, num_rows - block_rows)
         rows = start + tf.range(block_rows)
         anchors = tf.gather(table, rows)
+        mask = allowed(rows)
+        if view is not None:
+            anchors = view(rows, anchors)
+            mask = tf.logical_and(mask, tf.reduce_any(tf.not_equal(anchors, 0.0), axis=1)[tf.newaxis, :])
         squared_norms = tf.reduce_sum(tf.square(anchors), axis=-1)
         inverse = tf.math.rsqrt(tf.maximum(squared_norms, L2_EPSILON))  # l2_normalize(a) = a * inverse
         distances = (query_norms + (squared_norms * tf.square(inverse))[tf.newaxis, :]
                      - 2.0 * tf.matmul(queries, anchors, transpose_b=True) * inverse[tf.newaxis, :])
-        neg_top, index = tf.math.top_k(-tf.where(allowed(rows), distances, inf), k=1, sorted=False)
-        closer = -neg_top[:, 0] < best_distance  # strict: an earlier block keeps a tie
-        return (block + 1, tf.where(closer, -neg_top[:, 0], best_distance),
-                tf.where(closer, tf.gather(rows, index[:, 0]), best_row))
+        # The last block's overlap with the one before was ranked there already.
+        mask = tf.logical_and(mask, (rows >= block * block_rows)[tf.newaxis, :])
+        neg_top, index = tf.math.top_k(-tf.where(mask, distances, inf), k=min(k, block_rows), sorted=True)
+        # Earlier blocks first, so that a tie keeps the lower row.
+        neg_best, position = tf.math.top_k(tf.concat([-best_distance, neg_top], axis=1), k=k, sorted=True)
+        rows_so_far = tf.concat([best_row, tf.gather(rows, index)], axis=1)
+        return block + 1, -neg_best, tf.gather(rows_so_far, position, batch_dims=1)
 
     batch = tf.shape(queries)[0]
-    _, _, best_row = tf.while_loop(
+    _, best_distance, best_row = tf.while_loop(
         lambda block, *_: block < num_blocks, ranked_block,
-        (tf.constant(0), tf.fill([batch], inf), tf.zeros([batch], tf.int32)),
+        (tf.constant(0), tf.fill([batch, k], inf), tf.zeros([batch, k], tf.int32)),
         parallel_iterations=1,  # one block's temporaries alive at a time
     )
-    return best_row
+    return best_distance, best_row
 
 
 class RankingLosses(NamedTuple):
@@ -158,6 +173,71 @@ def updated_intra_anchors(
 class CrossUpdate(NamedTuple):
     values: tf.Tensor  # [B, D] new cross anchors for the batch's rows
     partner: tf.Tensor  # [B] row merged with in another camera, -1 where not merged
+    state: dict | None = None  # a rule's own tables: {name: [B, ...] new values of the batch's rows}
+
+
+class Cycle(NamedTuple):
+    own: tf.Tensor  # [B, D] the batch rows' normalised anchors
+    partner: tf.Tensor  # [B] each row's rank-1 in the other camera(s)
+    partner_anchor: tf.Tensor  # [B, D] that row's normalised anchor
+    consistent: tf.Tensor  # [B] bool: the cycle returns to the row (and may merge)
+    forward_distances: tf.Tensor  # [B, forward_k] squared distances of the first ranking's nearest
+
+
+def cyclic_ranking(rows, new_intra_table, anchor_cameras, association_started, view=None,
+                   partner_camera=None, forward_k: int = 1) -> Cycle:
+    """Cyclic ranking (Eq. 4) on the updated intra anchors: each batch row's rank-1 among the other
+    cameras' anchors (pooled, as the release does with more than two cameras; or only camera
+    `partner_camera`), then that anchor's rank-1 back in the row's own camera. Both rankings use
+    view(rows, anchors) when given (see nearest_table_row); own and partner_anchor stay the
+    normalised intra anchors, which the cross anchors are made of. The first ranking keeps its
+    forward_k nearest distances.
+    """
+    own = l2_normalize(tf.gather(new_intra_table, rows))
+    own_camera = tf.gather(anchor_cameras, rows)
+
+    def other_camera(block):
+        cameras = tf.gather(anchor_cameras, block)[tf.newaxis, :]
+        if partner_camera is None:
+            return tf.not_equal(own_camera[:, tf.newaxis], cameras)
+        return tf.logical_and(tf.not_equal(own_camera[:, tf.newaxis], partner_camera), tf.equal(cameras, partner_camera))
+
+    def viewed(rows_):
+        return l2_normalize(view(rows_, tf.gather(new_intra_table, rows_)))
+
+    queries = own if view is None else viewed(rows)
+    forward_distances, forward_rows = nearest_table_rows(queries, new_intra_table, other_camera, view, forward_k)
+    partner = forward_rows[:, 0]
+    partner_anchor = l2_normalize(tf.gather(new_intra_table, partner))
+    partner_queries = partner_anchor if view is None else viewed(partner)
+    returned = nearest_table_row(partner_queries, new_intra_table,
+                                 lambda block: tf.equal(own_camera[:, tf.newaxis],
+                                                        tf.gather(anchor_cameras, block)[tf.newaxis, :]), view)
+
+    # A never-visited (zero) partner is no association; the release "merges" with it, which
+    # leaves the normalised cross anchor unchanged, so skipping it changes no anchor in use.
+    partner_visited = tf.reduce_any(tf.not_equal(tf.gather(new_intra_table, partner), 0.0), axis=1)
+    consistent = tf.logical_and(tf.equal(returned, rows), partner_visited)
+    # Where nothing is allowed (a single camera, or only unviewable rows) the "partner" is row 0,
+    # which these checks refuse.
+    partner_camera_found = tf.gather(anchor_cameras, partner)
+    consistent = tf.logical_and(consistent, tf.not_equal(partner_camera_found, own_camera))
+    if partner_camera is not None:
+        consistent = tf.logical_and(consistent, tf.equal(partner_camera_found, partner_camera))
+    if view is not None:
+        viewable = tf.logical_and(tf.reduce_any(tf.not_equal(queries, 0.0), axis=1),
+                                  tf.reduce_any(tf.not_equal(partner_queries, 0.0), axis=1))
+        consistent = tf.logical_and(consistent, viewable)
+    consistent = tf.logical_and(consistent, tf.cast(association_started, tf.bool))
+    return Cycle(own, partner, partner_anchor, consistent, forward_distances)
+
+
+def merged(cycle: Cycle, consistent: tf.Tensor) -> CrossUpdate:
+    """Eq. 5: where consistent, the cross anchor is the mean of the two normalised anchors; otherwise
+    the row's own normalised intra anchor. Cross anchors are only ever read normalised, so the
+    mean needs no renormalisation here."""
+    values = tf.where(consistent[:, tf.newaxis], (cycle.own + cycle.partner_anchor) / 2.0, cycle.own)
+    return CrossUpdate(values, tf.where(consistent, cycle.partner, -tf.ones_like(cycle.partner)))
 
 
 def updated_cross_anchors(
@@ -165,35 +245,19 @@ def updated_cross_anchors(
     new_intra_table: tf.Tensor,
     anchor_cameras: tf.Tensor,
     association_started: tf.Tensor | bool,
+    state: dict | None = None,
+    config: AssociationConfig | None = None,
 ) -> CrossUpdate:
-    """Cyclic ranking and the cross-anchor update (Eq. 4, 5) on the updated intra anchors.
+    """The released association rule (`--association=released`): cyclic ranking and the
+    cross-anchor update (Eq. 4, 5) on the updated intra anchors.
 
-    For each batch row: its rank-1 among all other cameras' anchors (pooled, as the release does
-    with more than two cameras), then that anchor's rank-1 back in the row's own camera. If the
-    cycle returns to the row and association has started (after warm-up), the cross anchor is the
-    mean of the two normalised anchors; otherwise it is the row's own normalised intra anchor.
-    Cross anchors are only ever read normalised, so the mean needs no renormalisation here.
+    If the cycle returns to the row and association has started (after warm-up), the cross anchor
+    is the mean of the two normalised anchors; otherwise it is the row's own normalised intra
+    anchor. Every rule in dal_tf.rules takes these arguments and returns a CrossUpdate; this one
+    keeps no state and has no parameters.
     """
-    own = l2_normalize(tf.gather(new_intra_table, rows))
-    own_camera = tf.gather(anchor_cameras, rows)
-
-    def other_camera(block):
-        return tf.not_equal(own_camera[:, tf.newaxis], tf.gather(anchor_cameras, block)[tf.newaxis, :])
-
-    partner = nearest_table_row(own, new_intra_table, other_camera)
-    partner_anchor = l2_normalize(tf.gather(new_intra_table, partner))
-    returned = nearest_table_row(partner_anchor, new_intra_table,
-                                 lambda block: tf.logical_not(other_camera(block)))
-
-    # A never-visited (zero) partner is no association; the release "merges" with it, which
-    # leaves the normalised cross anchor unchanged, so skipping it changes no anchor in use.
-    partner_visited = tf.reduce_any(tf.not_equal(tf.gather(new_intra_table, partner), 0.0), axis=1)
-    consistent = tf.logical_and(tf.equal(returned, rows), partner_visited)
-    # With a single camera nothing is allowed and the "partner" is a row of the own camera.
-    consistent = tf.logical_and(consistent, tf.not_equal(tf.gather(anchor_cameras, partner), own_camera))
-    consistent = tf.logical_and(consistent, tf.cast(association_started, tf.bool))
-    values = tf.where(consistent[:, tf.newaxis], (own + partner_anchor) / 2.0, own)
-    return CrossUpdate(values, tf.where(consistent, partner, -tf.ones_like(partner)))
+    cycle = cyclic_ranking(rows, new_intra_table, anchor_cameras, association_started)
+    return merged(cycle, cycle.consistent)
 
 
 def camera_offsets(tracklets_per_camera) -> np.ndarray:

@@ -36,12 +36,18 @@ def restore_training_state(checkpoint: tf.train.Checkpoint, model: EmbeddingMode
 
 
 def restore_anchor_tables(anchors: AnchorTables, path: str):
-    """Restores the tables saved as ANCHORS one after the other. A checkpoint restores all it holds
-    at once, each restored value next to the variable it replaces; with tables of millions of
-    rows, one at a time keeps that extra memory to one table (benchmarks/bench_anchor_scaling.py)."""
+    """Restores the tables saved as ANCHORS one after the other, the association rule's own state
+    tables too. A checkpoint restores all it holds at once, each restored value next to the
+    variable it replaces; with tables of millions of rows, one at a time keeps that extra memory to
+    one table (benchmarks/bench_anchor_scaling.py)."""
+    holders = []
     for name in ("intra", "cross", "cross_partner"):
-        holder = tf.Module()
-        setattr(holder, name, getattr(anchors, name))
+        holders.append(tf.Module())
+        setattr(holders[-1], name, getattr(anchors, name))
+    for name, variable in anchors.state.items():
+        holders.append(tf.Module())
+        holders[-1].state = {name: variable}
+    for holder in holders:
         tf.train.Checkpoint(**{ANCHORS: holder}).restore(path).expect_partial().assert_existing_objects_matched()
 
 

@@ -17,6 +17,8 @@ POOLINGS = ("max", "mean")
 PROTOCOLS = ("mars", "torchreid", "single_shot")
 PROBE_CAMS = ("1", "2", "both")
 STRATEGIES = ("default", "mirrored", "multiworker")
+# The names of dal_tf.rules.RULES, the cross-camera association rules (that registry checks it).
+ASSOCIATION_RULES = ("released", "camera_debiased", "ratio_test", "persistent", "per_camera")
 FOLDERS = "folders"  # users' own tracklets: DIR/<camera>/<tracklet>/<frames>
 
 
@@ -115,12 +117,24 @@ class AssociationConfig(Checked):
                                 "unit vectors, x <- (1-eta) l2(x) + eta l2(f).", ("released", "normalized"))
     loss_terms: str = option("both", "L_I + L_C, L_I only or L_C only (Table 2).", ("both", "intra", "cross"))
     lambda_cross: float = option(1.0, "Weight of L_C in L_I + lambda * L_C.")
+    association: str = option("released", "Cross-camera association rule (Eq. 4-5): released (the release's: "
+                              "cyclic rank-1 over the other cameras pooled; the paper's tables) | camera_debiased "
+                              "(each camera's mean anchor removed before ranking) | ratio_test (the rank-1 must "
+                              "beat the rank-2 by --association_ratio) | persistent (merge after "
+                              "--association_visits consistent visits) | per_camera (one partner per other "
+                              "camera).", ASSOCIATION_RULES)
+    association_ratio: float = option(0.9, "--association=ratio_test: largest ratio of the rank-1's to the rank-2's "
+                                      "distance among the other cameras' anchors for a merge.")
+    association_visits: int = option(3, "--association=persistent: consecutive visits on which a tracklet's cycle "
+                                     "must close with the same partner before they merge.")
 
     def __post_init__(self):
         super().__post_init__()
         _require(self.margin >= 0, f"--margin={self.margin} must be >= 0")
         _require(0 < self.eta <= 1, f"--eta={self.eta} must be in (0, 1]")
         _require(self.lambda_cross >= 0, f"--lambda_cross={self.lambda_cross} must be >= 0")
+        _require(self.association_visits >= 1, f"--association_visits={self.association_visits} must be >= 1")
+        _require(0 < self.association_ratio <= 1, f"--association_ratio={self.association_ratio} must be in (0, 1]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,6 +205,25 @@ class TrainConfig(Checked):
 
 
 @dataclasses.dataclass(frozen=True)
+class RerankConfig(Checked):
+    """k-reciprocal re-ranking of the gallery for each query (dal_tf.reranking); the paper's k1, k2
+    and lambda by default."""
+
+    rerank: bool = option(False, "Rank the gallery by k-reciprocal re-ranked distances (Zhong et al., CVPR 2017) "
+                          "instead of Euclidean ones.")
+    rerank_k1: int = option(20, "--rerank: size of the k-reciprocal neighbourhoods (k1).")
+    rerank_k2: int = option(6, "--rerank: neighbours averaged in the local query expansion (k2; 1: none).")
+    rerank_lambda: float = option(0.3, "--rerank: weight of the original distance beside the Jaccard distance.")
+
+    def __post_init__(self):
+        super().__post_init__()
+        _require(self.rerank_k1 >= 1, f"--rerank_k1={self.rerank_k1} must be >= 1")
+        _require(1 <= self.rerank_k2 <= self.rerank_k1 + 1,
+                 f"--rerank_k2={self.rerank_k2} must be in [1, --rerank_k1 + 1 = {self.rerank_k1 + 1}]")
+        _require(0 <= self.rerank_lambda <= 1, f"--rerank_lambda={self.rerank_lambda} must be in [0, 1]")
+
+
+@dataclasses.dataclass(frozen=True)
 class EvalRequest(Checked):
     """What dal_tf.evaluate scores: a training run (its EMA weights) or an export, on one or several
     splits. Empty fields take the model's own setting."""
@@ -209,6 +242,7 @@ class EvalRequest(Checked):
                             "default: what the release reports (both for iLIDS-VID, camera 1 for PRID 2011).",
                             PROBE_CAMS)
     eval_batch_size: int = option(128, "Frames per batch (memory is bounded by it).")
+    reranking: RerankConfig = RerankConfig()
 
     def __post_init__(self):
         super().__post_init__()
@@ -243,6 +277,7 @@ class MatchConfig(Checked):
     sheet_queries: int = option(8, "Queries (rows) on the contact sheet: the first N.")
     batch_size: int = option(128, "Frames per batch (memory is bounded by it).")
     pooling: str = option("max", "Pooling of frame features into a tracklet feature.", POOLINGS)
+    reranking: RerankConfig = RerankConfig()
 
     def __post_init__(self):
         super().__post_init__()

@@ -8,7 +8,8 @@ BMP or GIF). --data_dir is a folders data set (DIR/<camera>/<tracklet>/<frames>,
 every tracklet is a query against all other cameras' tracklets, and identities.csv, where it
 exists, marks the matches true or false on the --sheet. Each tracklet's feature is the
 l2-normalised max over its l2-normalised frame embeddings, as in evaluation; distances are
-Euclidean between those features (0 to 2). The flags are the fields of dal_tf.config.MatchConfig.
+Euclidean between those features (0 to 2), or with --rerank the k-reciprocal re-ranked distances
+(queries and gallery re-ranked together). The flags are the fields of dal_tf.config.MatchConfig.
 """
 
 from __future__ import annotations
@@ -68,13 +69,13 @@ def match(config: MatchConfig, log=None) -> tuple[list, dict]:
     log: where progress goes."""
     import numpy as np
 
-    from dal_tf import features, metrics
+    from dal_tf import features, reranking
 
     names, tracklets, cameras, people, read, queries, gallery = candidates(config, log or (lambda _: None))
     embedder, _ = features.saved_model_embedder(config.saved_model)
     pooled = features.tracklet_features(embedder, tracklets, batch_size=config.batch_size, pooling=config.pooling,
                                         read=read, log=log)
-    distances = metrics.euclidean_distances(pooled[queries], pooled[gallery])
+    distances = reranking.ranking_distances(pooled[queries], pooled[gallery], config.reranking)
     if config.data_dir:  # only other cameras' tracklets
         distances = np.where(cameras[queries][:, None] == cameras[gallery][None, :], np.inf, distances)
     ranked = rank_gallery(distances, config.top_k)

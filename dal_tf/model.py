@@ -8,20 +8,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dal_tf import association
+from dal_tf import association, rules
 from dal_tf.config import AssociationConfig
 from dal_tf.distribution import global_batch, replicas_in_sync
 from dal_tf.progress import Progress
 
 
 class AnchorTables(tf.Module):
-    """Intra- and cross-camera anchors of every training tracklet, flat over cameras.
+    """Intra- and cross-camera anchors of every training tracklet, flat over cameras, and the
+    association rule that forms the cross anchors (--association, dal_tf.rules).
 
     Row r belongs to camera `anchor_cameras[r]`; `cross_partner[r]` is the row it is currently
-    merged with in another camera, or -1. All three are checkpointed.
+    merged with in another camera, or -1; `state` holds the rule's own tables, if it keeps any.
+    All are checkpointed.
     """
 
-    def __init__(self, tracklets_per_camera: list[int], dim: int):
+    def __init__(self, tracklets_per_camera: list[int], dim: int, rule: str = "released"):
         super().__init__(name="anchors")
         counts = np.asarray(tracklets_per_camera, np.int32)
         self.num_cameras = len(counts)
@@ -31,6 +33,9 @@ class AnchorTables(tf.Module):
         self.intra = tf.Variable(tf.zeros([self.num_anchors, dim]), trainable=False, name="intra")
         self.cross = tf.Variable(tf.zeros([self.num_anchors, dim]), trainable=False, name="cross")
         self.cross_partner = tf.Variable(-tf.ones([self.num_anchors], tf.int32), trainable=False, name="partner")
+        self.rule = rules.RULES[rule]
+        self.state = {name: tf.Variable(value, trainable=False, name=name)
+                      for name, value in self.rule.initial_state(self.num_anchors, self.num_cameras).items()}
 
     def rows(self, cameras: tf.Tensor, indices: tf.Tensor) -> tf.Tensor:
         return association.anchor_rows(cameras, indices, self.camera_offsets)
@@ -42,12 +47,20 @@ class AnchorTables(tf.Module):
                                               self.num_cameras, config)
 
     def update(self, features: tf.Tensor, rows: tf.Tensor, config: AssociationConfig, association_started):
-        """The batch's intra anchors (Eq. 1), then cyclic ranking and its cross anchors (Eq. 4, 5)."""
+        """The batch's intra anchors (Eq. 1), then the association rule's cross anchors (Eq. 4, 5)."""
         intra_values = association.updated_intra_anchors(features, rows, self.intra, config)
         self.intra.scatter_update(tf.IndexedSlices(intra_values, rows))
-        cross = association.updated_cross_anchors(rows, self.intra, self.anchor_cameras, association_started)
+        cross = self.rule.update(rows, self.intra, self.anchor_cameras, association_started, self.state, config)
         self.cross.scatter_update(tf.IndexedSlices(cross.values, rows))
         self.cross_partner.scatter_update(tf.IndexedSlices(cross.partner, rows))
+        for name, values in (cross.state or {}).items():
+            self.state[name].scatter_update(tf.IndexedSlices(values, rows))
+
+    def merge_partners(self) -> tf.Tensor:
+        """[N, P]: the rows each anchor is merged with, -1 where none."""
+        if self.rule.partners_table:
+            return self.state[self.rule.partners_table]
+        return self.cross_partner[:, tf.newaxis]
 
 
 class WeightAverage(tf.Module):
@@ -160,7 +173,7 @@ class DALModel(EmbeddingModel):
         self.association_config = association_config
         self.warmup_steps = int(warmup_steps)
         dim = int(backbone.output_shape[-1])
-        self.anchors = AnchorTables(tracklets_per_camera, dim)
+        self.anchors = AnchorTables(tracklets_per_camera, dim, association_config.association)
         # Person ids of the anchor rows: read only to monitor association quality (Fig. 4b).
         ids = np.full(self.anchors.num_anchors, -1) if anchor_person_ids is None else anchor_person_ids
         self.anchor_person_ids = tf.constant(np.asarray(ids, np.int64))
@@ -189,13 +202,13 @@ class DALModel(EmbeddingModel):
     def association_monitor(self) -> dict:
         """Fig. 4: share of anchors merged across cameras and, where person ids are known, share of
         merges that are true."""
-        partner = self.anchors.cross_partner
-        merged = partner >= 0
-        merged_share = tf.reduce_mean(tf.cast(merged, tf.float32))
+        partners = self.anchors.merge_partners()
+        merged_share = tf.reduce_mean(tf.cast(tf.reduce_any(partners >= 0, axis=1), tf.float32))
         if not self.knows_people:
             return dict(merged_share=merged_share)
-        own_ids = tf.boolean_mask(self.anchor_person_ids, merged)
-        partner_ids = tf.gather(self.anchor_person_ids, tf.boolean_mask(partner, merged))
+        pairs = tf.where(partners >= 0)  # (row, column) of every merge
+        own_ids = tf.gather(self.anchor_person_ids, pairs[:, 0])
+        partner_ids = tf.gather(self.anchor_person_ids, tf.gather_nd(partners, pairs))
         known = tf.logical_and(own_ids >= 0, partner_ids >= 0)
         true = tf.logical_and(known, tf.equal(own_ids, partner_ids))
         true_share = tf.math.divide_no_nan(

@@ -43,12 +43,13 @@ def check_resumable(config: TrainConfig, train_dir: str):
     """Refuses to resume a --train_dir written with settings that change the checkpoint."""
     if not os.path.exists(os.path.join(train_dir, CONFIG)):
         return
-    # Through the config, so that options added since the run was written take their defaults.
+    # Read back as a TrainConfig: options added since the run was written take their defaults
+    # (a run from before --association resumes with the released rule it was trained with).
     saved = read_config(train_dir).to_dict()
     current = config.to_dict()
     for key in RESUME_KEYS:
-        if saved.get(key) != current[key]:
+        if saved[key] != current[key]:
             raise UserInputError(
-                f"--train_dir={train_dir} holds a run with other {key} settings ({saved.get(key)} vs {current[key]}); "
+                f"--train_dir={train_dir} holds a run with other {key} settings ({saved[key]} vs {current[key]}); "
                 "use a new --train_dir"
             )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dal_tf import features, metrics
-from dal_tf.config import PROBE_CAMS
+from dal_tf import features, metrics, reranking
+from dal_tf.config import PROBE_CAMS, RerankConfig
 from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
 from dal_tf.errors import UserInputError
 
@@ -33,7 +33,8 @@ def query_and_gallery_features(embedder: features.FrameEmbedder, dataset: ReidDa
 
 
 def score_test_split(embedder: features.FrameEmbedder, dataset: ReidDataset, *, batch_size: int = 128,
-                     pooling: str = "max", protocol: str = "", probe_cam: str = "", log=None) -> dict:
+                     pooling: str = "max", protocol: str = "", probe_cam: str = "",
+                     rerank: RerankConfig = RerankConfig(), log=None) -> dict:
     """Returns {'rank1', 'rank5', 'rank10', 'rank20', 'mAP', 'mINP'} in percent, counts, and
     'probe_cam'.
 
@@ -41,7 +42,7 @@ def score_test_split(embedder: features.FrameEmbedder, dataset: ReidDataset, *, 
     probe_cam (two-camera sets): "1" the first camera's tracklets are the queries, "2" the second
     camera's, "both" the mean of the two directions (each also under 'directions'; the counts are
     then sums over both); empty: the direction(s) the release reports for the data set (both for
-    iLIDS-VID, camera 1 for PRID 2011).
+    iLIDS-VID, camera 1 for PRID 2011). rerank: rank by re-ranked distances (--rerank).
     """
     probe_cam = probe_cam or dataset.probe_cam
     if probe_cam not in PROBE_CAMS:
@@ -52,7 +53,7 @@ def score_test_split(embedder: features.FrameEmbedder, dataset: ReidDataset, *, 
     forward = (dataset.query, query, dataset.gallery, gallery)
     backward = (dataset.gallery, gallery, dataset.query, query)
     cameras = ["1", "2"] if probe_cam == "both" else [probe_cam]
-    per_direction = {cam: _scores(*(forward if cam == "1" else backward), protocol or dataset.protocol)
+    per_direction = {cam: _scores(*(forward if cam == "1" else backward), protocol or dataset.protocol, rerank)
                      for cam in cameras}
     scores = {name: float(np.mean([s[name] for s in per_direction.values()])) for name in SCORE_NAMES}
     for count in ("num_query", "num_gallery", "num_valid_queries"):
@@ -64,9 +65,9 @@ def score_test_split(embedder: features.FrameEmbedder, dataset: ReidDataset, *, 
 
 
 def _scores(query_set: TrackletSet, query: np.ndarray, gallery_set: TrackletSet, gallery: np.ndarray,
-            protocol: str) -> dict:
+            protocol: str, rerank: RerankConfig) -> dict:
     result = metrics.evaluate_rank(
-        metrics.euclidean_distances(query, gallery), query_set.person_ids(), gallery_set.person_ids(),
+        reranking.ranking_distances(query, gallery, rerank), query_set.person_ids(), gallery_set.person_ids(),
         query_set.cameras(), gallery_set.cameras(), protocol=protocol, max_rank=max(REPORTED_RANKS),
     )
     scores = {f"rank{k}": 100.0 * float(result.cmc[k - 1]) for k in REPORTED_RANKS}

@@ -117,7 +117,8 @@ def evaluate_split(request: EvalRequest, split: int | None, log) -> dict:
         protocol = request.protocol or dataset.protocol
         pooling = request.pooling or trained.pooling
         scores = scoring.score_test_split(embedder, dataset, batch_size=request.eval_batch_size, pooling=pooling,
-                                          protocol=protocol, probe_cam=request.probe_cam, log=log)
+                                          protocol=protocol, probe_cam=request.probe_cam, rerank=request.reranking,
+                                          log=log)
     log(f"{dataset_name} split {split}: {path} (step {embedder.step}): rank-1 {scores['rank1']:.1f}, "
         f"mAP {scores['mAP']:.1f}")
     return dict(split=split, path=path, step=embedder.step, dataset=dataset_name, protocol=protocol,
@@ -136,13 +137,15 @@ def evaluate_splits(request: EvalRequest, log=print) -> dict:
     first = results[0]
     rows = {f"{r['dataset']} split {r['split']}, step {r['step']}": r["scores"] for r in results}
     summary = dict(dataset=first["dataset"], protocol=first["protocol"], pooling=first["pooling"],
-                   probe_cam=first["probe_cam"], weights="ema",
+                   probe_cam=first["probe_cam"], weights="ema", rerank=dataclasses.asdict(request.reranking),
                    source={request.source_flag.lstrip("-"): request.source}, splits=results)
     spread = {}
     if len(results) > 1:
         summary["mean"], summary["std"] = scoring.mean_and_std([r["scores"] for r in results])
         name = f"mean ± std over {len(results)} splits"
         rows[name], spread[name] = summary["mean"], summary["std"]
-    log(f"protocol {first['protocol']}, {first['pooling']} pooling, probe camera {first['probe_cam']}")
+    reranked = (f", k-reciprocal re-ranking (k1 {request.reranking.rerank_k1}, k2 {request.reranking.rerank_k2}, "
+                f"lambda {request.reranking.rerank_lambda})" if request.reranking.rerank else "")
+    log(f"protocol {first['protocol']}, {first['pooling']} pooling, probe camera {first['probe_cam']}{reranked}")
     log(scoring.format_table(rows, spread))
     return summary

@@ -17,6 +17,9 @@ METRICS = ("rank1", "rank5", "rank10", "rank20", "mAP")
 CURVES = ("merged_share", "true_match_share")
 
 
+RERANKED = "results_rerank.json"  # dal_tf.evaluate --rerank of a finished run (the association study)
+
+
 def run_scores(train_dir: str) -> dict | None:
     """The scores of a finished run (its results.json), or None."""
     try:
@@ -26,13 +29,23 @@ def run_scores(train_dir: str) -> dict | None:
         return None
 
 
-def summarize(runs: list[Run], runs_dir: str) -> dict[str, dict]:
-    """{row: {"runs": n finished, "of": n planned, "mean": {...}, "std": {...}}}, rows in order."""
+def reranked_scores(train_dir: str) -> dict | None:
+    """The run's scores with --rerank (what dal_tf.evaluate wrote to RERANKED), or None."""
+    try:
+        with open(os.path.join(train_dir, RERANKED)) as handle:
+            return json.load(handle)["splits"][0]["scores"]
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+
+
+def summarize(runs: list[Run], runs_dir: str, read=run_scores) -> dict[str, dict]:
+    """{row: {"runs": n finished, "of": n planned, "mean": {...}, "std": {...}}}, rows in order;
+    read(train_dir) gives a run's scores (default: its results.json)."""
     rows: dict[str, dict] = {}
     for run in runs:
         entry = rows.setdefault(run.row, {"scores": [], "of": 0})
         entry["of"] += 1
-        scores = run_scores(os.path.join(runs_dir, run.name))
+        scores = read(os.path.join(runs_dir, run.name))
         if scores is not None:
             entry["scores"].append(scores)
     summary = {}
@@ -97,32 +110,35 @@ def read_curves(train_dir: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {tag: (np.array(sorted(p)), np.array([p[s] for s in sorted(p)])) for tag, p in points.items() if p}
 
 
-def figure4(groups: dict[str, list[str]], path: str, title: str):
+def figure4(panels: dict[str, dict[str, list[str]]], path: str, title: str):
     """Share of merged cross anchors and share of true merges against steps: per row the mean over
-    its runs, the spread (mean ± sample std, as in the tables) shaded. groups: {row: [train_dir, ...]}."""
+    its runs, the spread (mean ± sample std, as in the tables) shaded. panels: {panel title:
+    {row: [train_dir, ...]}}, one line of two plots per panel."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for row, train_dirs in groups.items():
-        curves = [read_curves(d) for d in train_dirs]
-        for axis, tag in zip(axes, CURVES):
-            series = [c[tag] for c in curves if tag in c]
-            if not series:
-                continue
-            steps = series[0][0]
-            values = np.stack([np.interp(steps, s, v) for s, v in series])
-            mean, std = values.mean(axis=0), values.std(axis=0, ddof=1) if len(values) > 1 else 0.0 * values[0]
-            axis.plot(steps, mean, label=f"{row} ({len(series)})")
-            axis.fill_between(steps, mean - std, mean + std, alpha=0.2)
-    for axis, label in zip(axes, ("share of cross anchors merged across cameras", "share of merges that are true")):
-        axis.set_xlabel("training step")
-        axis.set_ylabel(label)
-        axis.set_ylim(0, 1)
-        axis.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    figure, grid = plt.subplots(len(panels), 2, figsize=(10, 3.8 * len(panels)), squeeze=False)
+    for axes, (panel, groups) in zip(grid, panels.items()):
+        for row, train_dirs in groups.items():
+            curves = [read_curves(d) for d in train_dirs]
+            for axis, tag in zip(axes, CURVES):
+                series = [c[tag] for c in curves if tag in c]
+                if not series:
+                    continue
+                steps = series[0][0]
+                values = np.stack([np.interp(steps, s, v) for s, v in series])
+                mean, std = values.mean(axis=0), values.std(axis=0, ddof=1) if len(values) > 1 else 0.0 * values[0]
+                axis.plot(steps, mean, label=f"{row} ({len(series)})")
+                axis.fill_between(steps, mean - std, mean + std, alpha=0.2)
+        for axis, label in zip(axes, ("share of cross anchors merged across cameras", "share of merges that are true")):
+            axis.set_xlabel("training step")
+            axis.set_ylabel(label)
+            axis.set_ylim(0, 1)
+            axis.grid(alpha=0.3)
+            axis.set_title(panel, fontsize=9)
+        axes[0].legend(fontsize=7)
     figure.suptitle(title)
     figure.tight_layout()
     with atomic_file(path) as tmp:
@@ -157,19 +173,69 @@ def figure4_table(ends: dict[str, dict], paper: dict | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(runs: list[Run], runs_dir: str, out_dir: str, stem: str, title: str, paper: dict,
-                  paper_figure4: dict | None = None) -> dict:
-    summary = summarize(runs, runs_dir)
-    groups: dict[str, list[str]] = {run.row: [] for run in runs if run.dal}  # finished runs of each DAL row
+def finished_dal_runs(runs: list[Run], runs_dir: str) -> dict[str, list[str]]:
+    """{row: [train_dir of each finished run]} of the rows with association curves."""
+    groups: dict[str, list[str]] = {run.row: [] for run in runs if run.dal}
     for run in runs:
         train_dir = os.path.join(runs_dir, run.name)
         if run.dal and run_scores(train_dir) is not None:
             groups[run.row].append(train_dir)
+    return groups
+
+
+def association_table(plain: dict, reranked: dict, ends: dict) -> str:
+    """Markdown: per row, rank-1 and mAP without and with --rerank, and the shares merged and true
+    at the end of training (Figure 4's end points), mean ± sample std over the row's runs."""
+    lines = ["| | runs | R-1 | mAP | R-1, --rerank | mAP, --rerank | merged at the end | true merges at the end |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for row, entry in plain.items():
+        cells = [_cell(summary["mean"][m], summary["std"][m]) for summary in (entry, reranked[row])
+                 for m in ("rank1", "mAP")]
+        end = ends.get(row)
+        cells += [_cell(100 * end[t][0], 100 * end[t][1]) + " %" if end and end[t] else "" for t in CURVES]
+        lines.append(f"| {row} | {entry['runs']}/{entry['of']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_association(runs: list[Run], runs_dir: str, out_dir: str, stem: str, title: str) -> dict:
+    """The association study: its table (with --rerank), the full CMC both ways, a CSV of every
+    number, and Figure 4 with a line of plots per initialisation and a curve per rule."""
+    plain, reranked = summarize(runs, runs_dir), summarize(runs, runs_dir, reranked_scores)
+    groups = finished_dal_runs(runs, runs_dir)
+    ends = figure4_end_points(groups)
+    text = (f"# {title}\n\n" + association_table(plain, reranked, ends) + "\n## CMC\n\n" + markdown_table(plain)
+            + "\n## CMC with --rerank\n\n" + markdown_table(reranked))
+    panels: dict[str, dict[str, list[str]]] = {}
+    for row, dirs in groups.items():
+        if dirs:
+            rule, init = row.rsplit(", ", 1)  # rows are named "<rule>, <initialisation>"
+            panels.setdefault(init, {})[rule] = dirs
+    if panels:
+        figure4(panels, os.path.join(out_dir, f"{stem}_figure4.png"), f"{title}: Figure 4's curves")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["row", "runs", *[f"{m}_{stat}" for m in METRICS for stat in ("mean", "std")],
+                     *[f"rerank_{m}_{stat}" for m in METRICS for stat in ("mean", "std")],
+                     *[f"{t}_{stat}" for t in CURVES for stat in ("mean", "std")]])
+    for row, entry in plain.items():
+        end = ends.get(row) or {}
+        writer.writerow([row, entry["runs"], *[_number(summary[stat][m]) for summary in (entry, reranked[row])
+                                              for m in METRICS for stat in ("mean", "std")],
+                         *[_number(end[t][i] if end.get(t) else None) for t in CURVES for i in (0, 1)]])
+    atomic_write_text(os.path.join(out_dir, f"{stem}.md"), text)
+    atomic_write_text(os.path.join(out_dir, f"{stem}.csv"), out.getvalue())
+    return plain
+
+
+def write_outputs(runs: list[Run], runs_dir: str, out_dir: str, stem: str, title: str, paper: dict,
+                  paper_figure4: dict | None = None) -> dict:
+    summary = summarize(runs, runs_dir)
+    groups = finished_dal_runs(runs, runs_dir)
     text = f"# {title}\n\n" + markdown_table(summary, paper)
     if groups:
         text += "\n" + figure4_table(figure4_end_points(groups), paper_figure4)
     if any(groups.values()):
-        figure4({row: dirs for row, dirs in groups.items() if dirs}, os.path.join(out_dir, f"{stem}_figure4.png"),
+        figure4({"": {row: dirs for row, dirs in groups.items() if dirs}}, os.path.join(out_dir, f"{stem}_figure4.png"),
                 f"{title}: association (Fig. 4)")
     atomic_write_text(os.path.join(out_dir, f"{stem}.md"), text)
     atomic_write_text(os.path.join(out_dir, f"{stem}.csv"), csv_table(summary, paper))

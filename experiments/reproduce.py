@@ -1,6 +1,7 @@
 """Launch every run a table needs, skip finished ones, resume interrupted ones, collect the tables.
 
     python -m experiments.reproduce --table=proxy --mobilenet_weights=../shared/weights/mobilenet_v1_1.0_no_top.weights.h5
+    python -m experiments.reproduce --table=association --seeds=0,1,2 --mobilenet_weights=../shared/weights/...
     python -m experiments.reproduce --table=1 --dataset=prid --data_dir=/data/prepared/prid --backbones=mobilenet,resnet50
     python -m experiments.reproduce --table=2 --dataset=mars --data_dir=/data/prepared/mars --collect_only
 
@@ -8,7 +9,8 @@ Each run is `python -m dal_tf.train` in <runs_dir>/<dataset>/<variant>/split<N>/
 in train.log there; tables that report the same variant share its runs. A run whose results.json
 exists and whose flags are unchanged is skipped; any other is (re)started, and dal_tf.train resumes
 it from its last checkpoint. PRID 2011 and iLIDS-VID must be prepared with the release's split
-lists (the paper's), unless --allow_other_splits.
+lists (the paper's), unless --allow_other_splits. The association study also evaluates every
+finished run with `dal_tf.evaluate --rerank` (into results_rerank.json there).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from absl import flags
 from dal_tf import flag_defs
 from dal_tf.errors import UserInputError
 
-flags.DEFINE_enum("table", None, ["1", "2", "3", "proxy"], "Paper table to reproduce, or the synthetic proxy study.")
-flags.DEFINE_string("dataset", "synthetic", "prid | ilids | mars | synthetic (the proxy study is synthetic).")
+flags.DEFINE_enum("table", None, ["1", "2", "3", "proxy", "association"],
+                  "Paper table to reproduce, or a study on the synthetic set: proxy (Tables 2-3 on a CPU), "
+                  "association (every --association rule at command 1's setting, with --rerank).")
+flags.DEFINE_string("dataset", "synthetic", "prid | ilids | mars | synthetic (the proxy and association studies are "
+                    "synthetic).")
 flags.DEFINE_list("backbones", ["mobilenet"], "Table 1: backbones (mobilenet, resnet50).")
 flags.DEFINE_string("data_dir", "", "Prepared data directory (data_prep.prepare).")
 flags.DEFINE_list("splits", [], "Splits; default: all of the data set's (10 PRID/iLIDS-VID, 1 MARS).")
@@ -71,6 +76,22 @@ def launch(train_dir: str, run_flags: list[str]):
         raise UserInputError(f"run {train_dir} failed (exit {code}); see {train_dir}/train.log")
 
 
+def evaluate_reranked(train_dir: str):
+    """dal_tf.evaluate --rerank of a finished run, unless its result is newer than the run's."""
+    from experiments.collect import RERANKED
+
+    out = os.path.join(train_dir, RERANKED)
+    if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(os.path.join(train_dir, "results.json")):
+        return
+    with open(os.path.join(train_dir, "evaluate_rerank.log"), "w") as log:
+        code = subprocess.call([sys.executable, "-m", "dal_tf.evaluate", f"--train_dir={train_dir}", "--rerank",
+                                f"--results_json={out}"], stdout=log, stderr=subprocess.STDOUT,
+                               env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    if code != 0:
+        raise UserInputError(f"evaluating {train_dir} with --rerank failed (exit {code}); see "
+                             f"{train_dir}/evaluate_rerank.log")
+
+
 def whole_numbers(flag: str, values: list[str], least: int = 0) -> tuple[int, ...]:
     """A comma-separated list flag's values as integers >= least."""
     try:
@@ -86,7 +107,8 @@ def reproduce():
     from dal_tf.datasets import splits
     from experiments import collect, paper_values, tables
 
-    dataset = "synthetic" if FLAGS.table == "proxy" else FLAGS.dataset
+    study = FLAGS.table in ("proxy", "association")
+    dataset = "synthetic" if study else FLAGS.dataset
     request = tables.Request(table=FLAGS.table, dataset=dataset, backbones=tuple(FLAGS.backbones),
                              data_dir=FLAGS.data_dir, splits=whole_numbers("splits", FLAGS.splits, least=1),
                              seeds=whole_numbers("seeds", FLAGS.seeds), mobilenet_weights=FLAGS.mobilenet_weights,
@@ -100,16 +122,21 @@ def reproduce():
         finished = is_finished(train_dir, list(run.flags))
         if FLAGS.dry_run or FLAGS.collect_only or finished:
             print(f"[{number}/{len(planned)}] {run.name}: {'finished' if finished else 'not finished'}", flush=True)
-            continue
-        print(f"[{number}/{len(planned)}] {run.name}: running ({time.time() - began:.0f} s so far)", flush=True)
-        launch(train_dir, list(run.flags))
+        else:
+            print(f"[{number}/{len(planned)}] {run.name}: running ({time.time() - began:.0f} s so far)", flush=True)
+            launch(train_dir, list(run.flags))
+        if FLAGS.table == "association" and not (FLAGS.dry_run or FLAGS.collect_only):
+            evaluate_reranked(train_dir)
     if FLAGS.dry_run:
         return
-    stem = "proxy" if FLAGS.table == "proxy" else f"table{FLAGS.table}_{dataset}"
-    title = ("Proxy study on the synthetic data set" if FLAGS.table == "proxy"
-             else f"Table {FLAGS.table} on {dataset}")
-    collect.write_outputs(planned, FLAGS.runs_dir, FLAGS.out, stem, title,
-                          paper_values.paper_rows(FLAGS.table, dataset), paper_values.paper_figure4(dataset))
+    stem = FLAGS.table if study else f"table{FLAGS.table}_{dataset}"
+    if FLAGS.table == "association":
+        collect.write_association(planned, FLAGS.runs_dir, FLAGS.out, stem,
+                                  "Association rules on the synthetic data set at command 1's setting")
+    else:
+        title = "Proxy study on the synthetic data set" if study else f"Table {FLAGS.table} on {dataset}"
+        collect.write_outputs(planned, FLAGS.runs_dir, FLAGS.out, stem, title,
+                              paper_values.paper_rows(FLAGS.table, dataset), paper_values.paper_figure4(dataset))
     with open(os.path.join(FLAGS.out, f"{stem}.md")) as table:
         print(table.read())
     figure = os.path.exists(os.path.join(FLAGS.out, f"{stem}_figure4.png"))

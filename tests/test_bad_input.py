@@ -63,6 +63,9 @@ def train_cases(root, tiny):
         (flags(backbone="vgg"), "flag --backbone=vgg: value should be one of <mobilenet|resnet50>"),
         (flags(weights="/no/such/file.h5"), "--weights=/no/such/file.h5: no such checkpoint or weights file"),
         (flags(margin=-0.1), "--margin=-0.1 must be >= 0"),
+        (flags(association="nearest"), "flag --association=nearest: value should be one of <released|"),
+        (flags(association_visits=0), "--association_visits=0 must be >= 1"),
+        (flags(association_ratio=1.5), "--association_ratio=1.5 must be in (0, 1]"),
         (flags(batch_size=100000), "--batch_size=100000 is more than the"),
         (flags(eval_batch_size=0), "--eval_batch_size=0 must be >= 1"),
         (flags(weights="imagenet", alpha=0.3), "--alpha=0.3: the release's ImageNet checkpoint is MobileNet v1 1.0"),
@@ -90,6 +93,8 @@ def test_evaluate(a_run, tmp_path):
         ([f"--train_dir={a_run}", f"--saved_model={a_run}"], "give exactly one of --train_dir and --saved_model"),
         ([f"--train_dir={a_run}", "--splits=one"], "--splits=one is not a list of distinct splits"),
         ([f"--train_dir={tmp_path / 'none'}"], "has no checkpoint"),
+        ([f"--train_dir={a_run}", "--rerank", "--rerank_k2=30"], "--rerank_k2=30 must be in [1, --rerank_k1 + 1 = 21]"),
+        ([f"--train_dir={a_run}", "--rerank", "--rerank_k1=40"], "--rerank_k1=40 needs more than 40 query and gallery"),
     ]:
         assert_one_line_error("dal_tf.evaluate", [*args, f"--results_json={out}"], expected, [out])
 
@@ -108,6 +113,7 @@ def test_match(tiny_synthetic_root, tmp_path):
     for args, expected in [
         ([*pair, "--batch_size=0"], "--batch_size=0 must be >= 1"),
         ([*pair, "--top_k=0"], "--top_k=0 must be >= 1"),
+        ([*pair, "--rerank_lambda=2"], "--rerank_lambda=2.0 must be in [0, 1]"),
         ([f"--query={tmp_path / 'nowhere'}", f"--gallery={cams}/cam_b"], "--query="),
         ([*pair], "is not a dal_tf export"),
         ([*pair, f"--data_dir={cams}"], "give --query and --gallery, or --data_dir"),

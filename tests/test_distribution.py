@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import REPO, run_module, tiny_train_flags
+from dal_tf.rules import RULES
 
 
 def differences(mode: str) -> dict:
@@ -30,6 +31,18 @@ def test_two_replicas_train_like_one_device_and_their_checkpoint_restores_on_one
     assert found["merged"] > 0  # cross-camera association ran, so the cyclic ranking is compared too
     assert found["loss"] < 1e-6 and found["state"] < 1e-6, found
     assert found["restored"] == 0.0
+
+
+@pytest.mark.slow
+def test_every_association_rule_trains_on_two_replicas_like_one_device_and_restores():
+    """Three cameras; each rule's state tables too are compared, saved and restored."""
+    found = differences("rules")
+    assert set(found) == set(RULES) - {"released"}
+    for rule, result in found.items():
+        assert result["replicas"] == 2 and result["merged"] > 0, (rule, result)
+        assert result["loss"] < 1e-6 and result["state"] < 1e-6, (rule, result)
+        assert result["restored"] == 0.0, (rule, result)
+        assert len(result["state_tables"]) == len(RULES[rule].initial_state(1, 1)), (rule, result)
 
 
 @pytest.mark.slow

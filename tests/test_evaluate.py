@@ -240,6 +240,37 @@ def test_evaluate_pools_as_the_run_did(trained_run, tmp_path):
         assert summary["splits"][0]["scores"][name] == pytest.approx(trained["scores"][name], abs=1e-9)
 
 
+def test_evaluate_rerank_ranks_by_the_re_ranked_distances(trained_run, tmp_path):
+    """--rerank: the scores are those of the run's features ranked by k_reciprocal_distances."""
+    from dal_tf import metrics, reranking
+    from dal_tf.config import DataConfig, EvalRequest
+    from dal_tf.datasets import registry
+    from dal_tf.split_evaluation import open_model
+
+    run_dir, data = trained_run
+    out = tmp_path / "r.json"
+    # The same batches as below, so the same float sums: this tiny network's features are nearly equal.
+    result = run_module("dal_tf.evaluate", [f"--train_dir={run_dir}", f"--results_json={out}", "--rerank",
+                                            "--rerank_k1=5", "--rerank_k2=3", "--rerank_lambda=0.2",
+                                            "--eval_batch_size=16"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "k-reciprocal re-ranking (k1 5, k2 3, lambda 0.2)" in result.stdout
+    summary = json.load(open(out))
+    assert summary["rerank"] == dict(rerank=True, rerank_k1=5, rerank_k2=3, rerank_lambda=0.2)
+
+    dataset = registry.load(DataConfig(dataset="synthetic", data_dir=data))
+    with open_model(EvalRequest(train_dir=run_dir), run_dir, None) as (embedder, trained):
+        query, gallery = scoring.query_and_gallery_features(embedder, dataset, batch_size=16, pooling=trained.pooling)
+    distances = {"plain": metrics.euclidean_distances(query, gallery),
+                 "reranked": reranking.k_reciprocal_distances(query, gallery, 5, 3, 0.2)}
+    expected = {name: metrics.evaluate_rank(d, dataset.query.person_ids(), dataset.gallery.person_ids(),
+                                            dataset.query.cameras(), dataset.gallery.cameras(),
+                                            protocol="single_shot") for name, d in distances.items()}
+    assert summary["splits"][0]["scores"]["mAP"] == pytest.approx(100 * expected["reranked"].mAP, abs=1e-6)
+    assert summary["splits"][0]["scores"]["rank1"] == pytest.approx(100 * expected["reranked"].cmc[0], abs=1e-6)
+    assert expected["reranked"].mAP != pytest.approx(expected["plain"].mAP, abs=1e-6)
+
+
 # The export's own pooled signature, in a process without dal_tf: an independent reference.
 EMBED_TRACKLETS = """
 import glob, os, sys
@@ -287,6 +318,21 @@ def test_match_ranks_gallery_tracklets_like_the_export(imagenet_runs, tmp_path):
         np.testing.assert_allclose([float(r["distance"]) for r in ranked], distances[q, expected], atol=1e-5)
     assert rows[4]["gallery"] == "copy_of_0002" and float(rows[4]["distance"]) < 1e-5
     assert "query person_0002:" in result.stdout and "copy_of_0002" in result.stdout
+
+    # --rerank: the order and distances of k_reciprocal_distances on the same embeddings.
+    reranked = run_module("dal_tf.match", [f"--saved_model={root}/export1", f"--query={tmp_path / 'query'}",
+                                           f"--gallery={tmp_path / 'gallery'}", "--top_k=4", "--rerank",
+                                           "--rerank_k1=3", "--rerank_k2=2", f"--csv={tmp_path / 'reranked.csv'}"])
+    assert reranked.returncode == 0, reranked.stderr[-2000:]
+    rows = list(csv.DictReader(open(tmp_path / "reranked.csv")))
+    from dal_tf.reranking import k_reciprocal_distances
+
+    distances = k_reciprocal_distances(embeddings[:3], embeddings[3:], 3, 2)
+    for q, query in enumerate(("person_0001", "person_0002", "person_0003")):
+        expected = np.argsort(distances[q], kind="stable")[:4]
+        ranked = [r for r in rows if r["query"] == query]
+        assert [r["gallery"] for r in ranked] == [gallery_names[g] for g in expected]
+        np.testing.assert_allclose([float(r["distance"]) for r in ranked], distances[q, expected], atol=1e-5)
 
     missing = run_module("dal_tf.match", [f"--saved_model={root}/export1", f"--query={tmp_path / 'nowhere'}",
                                           f"--gallery={tmp_path / 'gallery'}"])

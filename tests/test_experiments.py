@@ -125,7 +125,7 @@ def test_figure4_curves_keep_the_last_value_of_a_step_and_plot(tmp_path):
     np.testing.assert_allclose(curves["merged_share"][1], [0.1, 0.3, 0.5], atol=1e-6)
     np.testing.assert_allclose(curves["true_match_share"][1], [0.5, 0.6, 0.7], atol=1e-6)
     path = tmp_path / "fig.png"
-    collect.figure4({"DAL": [train_dir]}, str(path), "test")
+    collect.figure4({"a panel": {"DAL": [train_dir]}, "another": {"DAL": [train_dir]}}, str(path), "test")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -139,3 +139,31 @@ def test_figure4_end_points_beside_the_papers(tmp_path):
     text = collect.figure4_table({"DAL (mobilenet)": ends}, paper_values.paper_figure4("prid"))
     assert "| ours: DAL (mobilenet) | 2 | 92.5 ± 3.5 % | 85.0 ± 7.1 % |" in text
     assert "| paper: DAL | | over 90% | about 90% |" in text
+
+
+def test_association_study_plans_every_rule_and_tables_it_with_rerank(tmp_path):
+    from dal_tf.config import ASSOCIATION_RULES
+
+    planned = tables.runs(tables.Request(table="association", dataset="synthetic", seeds=(0, 1), mobilenet_weights="w"))
+    studied = [r for r in ASSOCIATION_RULES if r not in tables.TWO_CAMERA_DUPLICATES]  # two cameras: per_camera = released
+    assert len(planned) == 2 * 2 * (1 + len(studied))
+    assert [r.row for r in planned[:2]] == ["untrained, ImageNet", "released, ImageNet"]  # seed 0 of every row first
+    released = planned[1]
+    assert released.flags[:len(tables.demo_flags())] == tables.demo_flags()  # command 1's settings
+    assert "--max_steps=800" in released.flags and "--association=released" in released.flags
+    for run, rank1 in zip(planned, range(len(planned))):
+        train_dir = fake_run(str(tmp_path), run, scores(rank1), curve=[(10, 0.5, 0.5), (20, 0.2 + rank1 / 100, 0.8)]
+                             if run.dal else None)
+        if run.row != "persistent, random init":  # one row without its --rerank results yet
+            with open(os.path.join(train_dir, collect.RERANKED), "w") as handle:
+                json.dump({"splits": [{"scores": scores(rank1 + 100)}]}, handle)
+    collect.write_association(planned, str(tmp_path), str(tmp_path), "association", "Test")
+    text = (tmp_path / "association.md").read_text()
+    # released, ImageNet: rank-1 1 and 1 + 10 over the two seeds; merged 21% and 31%.
+    assert "| released, ImageNet | 2/2 | 6.0 ± 7.1 | 3.0 ± 3.5 | 106.0 ± 7.1 | 53.0 ± 3.5 | 26.0 ± 7.1 % | 80.0 % |" in text
+    assert "| untrained, ImageNet | 2/2 | 5.0 ± 7.1 | 2.5 ± 3.5 | 105.0 ± 7.1 | 52.5 ± 3.5 |  |  |" in text
+    assert "| persistent, random init | 2/2 |" in text and "| n/a | n/a |" in text
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "association.csv").read_text())))
+    assert rows[1]["row"] == "released, ImageNet" and float(rows[1]["rerank_rank1_mean"]) == pytest.approx(106.0)
+    assert float(rows[1]["merged_share_mean"]) == pytest.approx(0.26, abs=1e-6)
+    assert (tmp_path / "association_figure4.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

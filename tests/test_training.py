@@ -101,3 +101,17 @@ def test_resume_refuses_other_settings(tiny_synthetic_root, tmp_path):
     second = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=0, margin=0.2))
     assert second.returncode != 0
     assert re.search(r"holds a run with other association settings", second.stderr.strip().splitlines()[-1])
+
+
+def test_a_rule_with_state_trains_and_resumes(tiny_synthetic_root, tmp_path):
+    """--association=persistent: its state tables are in the checkpoint and a rerun resumes them
+    (another rule would be refused, as any other association setting is above)."""
+    run_dir = str(tmp_path / "run")
+    flags = dict(association="persistent", association_visits=2, warmup_epochs=0.1)
+    first = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=2, **flags))
+    assert first.returncode == 0, first.stderr[-2000:]
+    saved = checkpoint_values(os.path.join(run_dir, "checkpoints", "ckpt-2"))
+    assert {k.split("/")[2] for k in saved if k.startswith("anchors/state/")} == {"candidate", "streak"}
+    again = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=3, **flags))
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "resumed from" in again.stdout and "at step 2" in again.stdout
