@@ -15,7 +15,7 @@ queries, which are gallery entries too, then appear twice):
 6. The result, for query q and gallery g: (1 - lambda) d_J(q, g) + lambda d(q, g).
 
 Defaults are the paper's k1 = 20, k2 = 6, lambda = 0.3. The dense N x N matrices of the authors'
-code (3 GiB each at MARS' 14,160 rows in float64) are never formed: distances are computed
+code (1.5 GiB each at MARS' 14,160 rows in float64) are never formed: distances are computed
 ROW_BLOCK rows at a time keeping only each row's k1 + 1 nearest, V is sparse (about |R*| entries
 a row), and the Jaccard sums for QUERY_BLOCK queries at a time run over V's non-zero entries
 through its columns (an inverted index, as the authors' code walks it). What stays is O(N k1^2)
