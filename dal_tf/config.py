@@ -18,7 +18,7 @@ PROTOCOLS = ("mars", "torchreid", "single_shot")
 PROBE_CAMS = ("1", "2", "both")
 STRATEGIES = ("default", "mirrored", "multiworker")
 # The names of dal_tf.rules.RULES, the cross-camera association rules (that registry checks it).
-ASSOCIATION_RULES = ("released", "camera_debiased", "ratio_test", "persistent", "per_camera")
+ASSOCIATION_RULES = ("released", "camera_debiased", "ratio_test", "debiased_ratio_test", "persistent", "per_camera")
 FOLDERS = "folders"  # users' own tracklets: DIR/<camera>/<tracklet>/<frames>
 
 
@@ -120,10 +120,10 @@ class AssociationConfig(Checked):
     association: str = option("released", "Cross-camera association rule (Eq. 4-5): released (the release's: "
                               "cyclic rank-1 over the other cameras pooled; the paper's tables) | camera_debiased "
                               "(each camera's mean anchor removed before ranking) | ratio_test (the rank-1 must "
-                              "beat the rank-2 by --association_ratio) | persistent (merge after "
+                              "beat the rank-2 by --association_ratio) | debiased_ratio_test (both) | persistent (merge after "
                               "--association_visits consistent visits) | per_camera (one partner per other "
                               "camera).", ASSOCIATION_RULES)
-    association_ratio: float = option(0.9, "--association=ratio_test: largest ratio of the rank-1's to the rank-2's "
+    association_ratio: float = option(0.9, "--association=ratio_test, debiased_ratio_test: largest ratio of the rank-1's to the rank-2's "
                                       "distance among the other cameras' anchors for a merge.")
     association_visits: int = option(3, "--association=persistent: consecutive visits on which a tracklet's cycle "
                                      "must close with the same partner before they merge.")

@@ -10,6 +10,7 @@ from dal_tf.config import ASSOCIATION_RULES, AssociationConfig
 from dal_tf.model import AnchorTables
 
 TOL = 1e-5
+RATIO = 0.7  # --association_ratio in the ratio rules' tests: strict enough to refuse some merges
 
 
 def np_l2(x):
@@ -36,9 +37,11 @@ def np_released_cycle(table, cams, r, started, partner_cameras):
     return p if back == r else None
 
 
-def np_camera_debiased(table, cams, rows, started):
+def np_camera_debiased(table, cams, rows, started, ratio=None):
     """Each visited row's normalised anchor minus its camera's mean over visited rows, renormalised;
-    rows that are not visited (or whose debiased vector is zero) are never ranked."""
+    rows that are not visited (or whose debiased vector is zero) are never ranked. With a ratio
+    (debiased_ratio_test), a closed cycle merges only where the rank-1's Euclidean distance among
+    the other cameras' debiased anchors is below ratio times the rank-2's."""
     unit = np_l2(table.astype(np.float64))
     visited = np.any(table != 0, axis=1)
     debiased = {}
@@ -50,8 +53,12 @@ def np_camera_debiased(table, cams, rows, started):
     for r in rows:
         p = None
         if started and r in debiased:
-            p = np_rank1(debiased[r], [j for j in debiased if cams[j] != cams[r]], debiased)
+            others = sorted((np.linalg.norm(debiased[r] - debiased[j]), j) for j in debiased if cams[j] != cams[r])
+            p = np_rank1(debiased[r], [j for _, j in others], debiased)
             if p is not None and np_rank1(debiased[p], [j for j in debiased if cams[j] == cams[r]], debiased) != r:
+                p = None
+            if p is not None and ratio is not None and not others[0][0] < ratio * (
+                    others[1][0] if len(others) > 1 else np.inf):
                 p = None
         values.append(unit[r] if p is None else (unit[r] + unit[p]) / 2)
         partners.append(-1 if p is None else p)
@@ -152,9 +159,13 @@ def assert_update_matches(got, expected):
 REFERENCES = {
     "camera_debiased": (lambda table, cams, rows: np_camera_debiased(table, cams, rows, True), 1.0, None),
     # Some of the released rule's merges are refused.
-    "ratio_test": (lambda table, cams, rows: np_ratio_test(table, cams, rows, True, 0.5), 0.0,
+    "ratio_test": (lambda table, cams, rows: np_ratio_test(table, cams, rows, True, RATIO), 0.0,
                    lambda table, cams, rows, partners: np.sum(partners >= 0) < np.sum(
                        tf_rule("released", table, cams, rows, True)[1] >= 0)),
+    # Some of camera_debiased's merges are refused.
+    "debiased_ratio_test": (lambda table, cams, rows: np_camera_debiased(table, cams, rows, True, RATIO), 1.0,
+                            lambda table, cams, rows, partners: np.sum(partners >= 0) < np.sum(
+                                tf_rule("camera_debiased", table, cams, rows, True)[1] >= 0)),
     # With three cameras or more, some row has several partners.
     "per_camera": (lambda table, cams, rows: np_per_camera(table, cams, rows, True), 0.0,
                    lambda table, cams, rows, partners: cams.max() < 2 or np.max(np.sum(
@@ -180,7 +191,7 @@ def test_rule_matches_numpy(monkeypatch, rule, counts, block_rows):
     assert np.sum(expected[1] >= 0) >= 3  # merges happen
     assert guard is None or guard(table, cams, rows, expected[1])
     state = {name: value.numpy() for name, value in rules.RULES[rule].initial_state(len(table), len(counts)).items()}
-    config = AssociationConfig(association=rule, association_ratio=0.5)
+    config = AssociationConfig(association=rule, association_ratio=RATIO)
     assert_update_matches(tf_rule(rule, table, cams, rows, True, state, config), expected)
     assert np.all(tf_rule(rule, table, cams, rows, False, state, config)[1] == -1)  # not before the warm-up's end
 

@@ -3,6 +3,7 @@ choices, and the README's table is generated from the same fields."""
 
 import dataclasses
 import os
+import re
 
 import pytest
 
@@ -31,8 +32,8 @@ def test_help_lists_every_flag_of_the_entry_point(module, cls):
     shown = run_module(module, ["--help"]).stdout
     for field, _ in flag_defs.option_fields(cls):
         assert f"--{field.name}" in shown or f"--[no]{field.name}" in shown, (module, field.name)
-        if field.metadata["choices"]:
-            assert "<" + "|".join(field.metadata["choices"]) + ">" in shown, (module, field.name)
+        if field.metadata["choices"]:  # absl wraps a long list of choices mid-word at 80 columns
+            assert "<" + "|".join(field.metadata["choices"]) + ">" in re.sub(r"\n +", "", shown), (module, field.name)
 
 
 def test_flags_round_trip_into_the_config():

@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from dal_tf import association
 from dal_tf.config import ASSOCIATION_RULES
-from dal_tf.rules import camera_debiased, per_camera, persistent, ratio_test
+from dal_tf.rules import camera_debiased, debiased_ratio_test, per_camera, persistent, ratio_test
 
 
 def no_state(num_anchors: int, num_cameras: int) -> dict[str, tf.Tensor]:
@@ -42,6 +42,7 @@ RULES = {
     "released": Rule(association.updated_cross_anchors),
     "camera_debiased": Rule(camera_debiased.updated_cross_anchors),
     "ratio_test": Rule(ratio_test.updated_cross_anchors),
+    "debiased_ratio_test": Rule(debiased_ratio_test.updated_cross_anchors),
     "persistent": Rule(persistent.updated_cross_anchors, persistent.initial_state),
     "per_camera": Rule(per_camera.updated_cross_anchors, per_camera.initial_state, partners_table="partners"),
 }

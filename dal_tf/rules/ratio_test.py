@@ -25,7 +25,12 @@ def visited_only(rows, anchors):
 def updated_cross_anchors(rows, new_intra_table, anchor_cameras, association_started, state, config):
     cycle = association.cyclic_ranking(rows, new_intra_table, anchor_cameras, association_started, view=visited_only,
                                        forward_k=2)
-    # Squared distances: d1 < ratio * d2  <=>  d1^2 < ratio^2 * d2^2 (a lone candidate's rank-2 is inf).
+    return association.merged(cycle, closes_distinctly(cycle, config.association_ratio))
+
+
+def closes_distinctly(cycle: association.Cycle, ratio: float) -> tf.Tensor:
+    """The cycle closes and its forward d(rank-1) < ratio x d(rank-2) (cycle.forward_distances
+    holds the two squared distances: d1 < ratio d2 <=> d1^2 < ratio^2 d2^2; a lone candidate's
+    rank-2 is inf)."""
     squared = cycle.forward_distances
-    distinct = squared[:, 0] < config.association_ratio ** 2 * squared[:, 1]
-    return association.merged(cycle, tf.logical_and(cycle.consistent, distinct))
+    return tf.logical_and(cycle.consistent, squared[:, 0] < ratio ** 2 * squared[:, 1])
