@@ -46,16 +46,15 @@ def candidates(config: MatchConfig, log):
     from dal_tf.datasets import folders
     from dal_tf.datasets.base import Tracklet, TrackletSet
     from dal_tf.datasets.folders_layout import folder_tracklets, tracklet_name
+    from dal_tf.datasets.prepared import tracklet_set
 
     if config.data_dir:
-        _, indexed, frame_store = folders.indexed(DataConfig(dataset=FOLDERS, data_dir=config.data_dir), log)
-        names = [tracklet_name(t) for t in indexed]
-        tracklets = [Tracklet(t.frames, 0, i) for i, t in enumerate(indexed)]
-        cameras = np.array([t.camera for t in indexed])
-        people = np.array([t.person_id for t in indexed])
+        camera_names, indexed, frame_store = folders.indexed(DataConfig(dataset=FOLDERS, data_dir=config.data_dir), log)
+        tracklets = tracklet_set(indexed, len(camera_names))
         positions = np.arange(len(indexed))
         read = frame_store.read if frame_store else tf.io.read_file
-        return names, TrackletSet(tuple(tracklets), 1), cameras, people, read, positions, positions
+        return ([tracklet_name(t) for t in indexed], tracklets, tracklets.cameras(), tracklets.person_ids(), read,
+                positions, positions)
     query_names, query = folder_tracklets(config.query, "--query")
     gallery_names, gallery = folder_tracklets(config.gallery, "--gallery")
     tracklets = [Tracklet(t.frames, 0, i) for i, t in enumerate(query.tracklets + gallery.tracklets)]

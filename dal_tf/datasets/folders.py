@@ -98,13 +98,19 @@ def read_test_people(path: str, known: set[str]) -> set[str]:
     return people
 
 
-def test_people(config: DataConfig, tracklets: list[IndexedTracklet]) -> set[str]:
-    """The people held out: --test_people, or a --split-seeded --test_fraction of the people seen
-    by two or more cameras (only they can be queried), or none."""
+def cameras_by_person(tracklets: list[IndexedTracklet]) -> dict[str, set[int]]:
+    """The cameras each identified person is seen by."""
     cameras_of: dict[str, set[int]] = {}
     for t in tracklets:
         if t.person_id >= 0:
             cameras_of.setdefault(t.person, set()).add(t.camera)
+    return cameras_of
+
+
+def test_people(config: DataConfig, tracklets: list[IndexedTracklet]) -> set[str]:
+    """The people held out: --test_people, or a --split-seeded --test_fraction of the people seen
+    by two or more cameras (only they can be queried), or none."""
+    cameras_of = cameras_by_person(tracklets)
     if (config.test_people or config.test_fraction) and not cameras_of:
         raise UserInputError(f"--test_people / --test_fraction need {layout_files.IDENTITIES} in "
                              f"--data_dir={config.data_dir}")
@@ -129,9 +135,7 @@ def split_dataset(config: DataConfig, cameras: list[str], tracklets: list[Indexe
     for camera, name in enumerate(cameras):
         if not any(t.camera == camera for t in train):
             raise UserInputError(f"camera {name} has no training tracklets left once the test people are held out")
-    cameras_of: dict[str, set[int]] = {}
-    for t in test:
-        cameras_of.setdefault(t.person, set()).add(t.camera)
+    cameras_of = cameras_by_person(test)
     queries = [t for t in test if len(cameras_of[t.person]) > 1]
     if held_out and not queries:
         raise UserInputError("no test person is seen by two or more cameras, so no tracklet can be queried")

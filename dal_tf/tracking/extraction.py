@@ -72,9 +72,8 @@ def built_in_tracks(camera: Camera, config: TrackletsConfig):
     detector's background model first sees frames spread over the whole video."""
     detector = ForegroundDetector(config.min_box_height, config.min_box_width)
     step = max(1, camera.frames.count // WARM_UP_FRAMES)
-    for number, image in camera.frames.frames():
-        if (number - 1) % step == 0:
-            detector.learn(image)
+    for _, image in camera.frames.frames(step):
+        detector.learn(image)
     tracker = IouTracker()
     for number, image in camera.frames.frames():
         boxes = detector.detect(image)

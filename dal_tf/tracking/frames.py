@@ -78,9 +78,10 @@ class CameraFrames:
             raise UserInputError(f"{self.flag}: OpenCV cannot read {self.path} as a video")
         return capture
 
-    def _full_frames(self) -> Iterator[tuple[int, np.ndarray]]:
+    def _full_frames(self, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+        """Every step-th frame from the first; a video's other frames are grabbed, not decoded."""
         if self.images is not None:
-            for number, path in enumerate(self.images, 1):
+            for number, path in list(enumerate(self.images, 1))[::step]:
                 image = cv2.imread(path, cv2.IMREAD_COLOR)
                 if image is None:
                     raise UserInputError(f"{self.flag}: cannot decode the frame {path}")
@@ -90,17 +91,21 @@ class CameraFrames:
         try:
             number = 0
             while True:
+                number += 1
+                if (number - 1) % step:
+                    if not capture.grab():
+                        return
+                    continue
                 ok, image = capture.read()
                 if not ok:
                     return
-                number += 1
                 yield number, image
         finally:
             capture.release()
 
-    def frames(self) -> Iterator[tuple[int, np.ndarray]]:
-        """(frame number from 1, BGR image of this camera's region)."""
-        for number, image in self._full_frames():
+    def frames(self, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+        """(frame number from 1, BGR image of this camera's region) of every step-th frame."""
+        for number, image in self._full_frames(step):
             if self.region:
                 r = self.region
                 image = image[r.y:r.y + r.height, r.x:r.x + r.width]
