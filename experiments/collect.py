@@ -54,15 +54,25 @@ def summarize(runs: list[Run], runs_dir: str, read=run_scores) -> dict[str, dict
         summary[row] = dict(
             runs=len(entry["scores"]), of=entry["of"],
             mean={m: float(v.mean()) if v.size else None for m, v in values.items()},
-            std={m: float(v.std(ddof=1)) if v.size > 1 else 0.0 if v.size else None for m, v in values.items()},
+            std={m: float(sample_std(v)) if v.size else None for m, v in values.items()},
         )
     return summary
+
+
+def sample_std(values) -> np.ndarray:
+    """Standard deviation over the runs (the first axis) with ddof 1; 0 for a single run."""
+    values = np.asarray(values, np.float64)
+    return values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1:])
 
 
 def _cell(value, spread=None) -> str:
     if value is None:
         return "n/a"
     return f"{value:.1f}" + (f" ± {spread:.1f}" if spread else "")
+
+
+def _share_cell(mean_and_std: tuple[float, float]) -> str:
+    return _cell(100 * mean_and_std[0], 100 * mean_and_std[1]) + " %"
 
 
 def markdown_table(summary: dict[str, dict], paper: dict[str, dict] | None = None) -> str:
@@ -110,10 +120,10 @@ def read_curves(train_dir: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {tag: (np.array(sorted(p)), np.array([p[s] for s in sorted(p)])) for tag, p in points.items() if p}
 
 
-def figure4(panels: dict[str, dict[str, list[str]]], path: str, title: str):
+def figure4(panels: dict[str, dict[str, list[dict]]], path: str, title: str):
     """Share of merged cross anchors and share of true merges against steps: per row the mean over
     its runs, the spread (mean ± sample std, as in the tables) shaded. panels: {panel title:
-    {row: [train_dir, ...]}}, one line of two plots per panel."""
+    {row: [read_curves of each run, ...]}}, one line of two plots per panel."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -121,15 +131,14 @@ def figure4(panels: dict[str, dict[str, list[str]]], path: str, title: str):
 
     figure, grid = plt.subplots(len(panels), 2, figsize=(10, 3.8 * len(panels)), squeeze=False)
     for axes, (panel, groups) in zip(grid, panels.items()):
-        for row, train_dirs in groups.items():
-            curves = [read_curves(d) for d in train_dirs]
+        for row, curves in groups.items():
             for axis, tag in zip(axes, CURVES):
                 series = [c[tag] for c in curves if tag in c]
                 if not series:
                     continue
                 steps = series[0][0]
                 values = np.stack([np.interp(steps, s, v) for s, v in series])
-                mean, std = values.mean(axis=0), values.std(axis=0, ddof=1) if len(values) > 1 else 0.0 * values[0]
+                mean, std = values.mean(axis=0), sample_std(values)
                 axis.plot(steps, mean, label=f"{row} ({len(series)})")
                 axis.fill_between(steps, mean - std, mean + std, alpha=0.2)
         for axis, label in zip(axes, ("share of cross anchors merged across cameras", "share of merges that are true")):
@@ -146,18 +155,14 @@ def figure4(panels: dict[str, dict[str, list[str]]], path: str, title: str):
     plt.close(figure)
 
 
-def figure4_end_points(groups: dict[str, list[str]]) -> dict[str, dict]:
-    """{row: {"runs": n, tag: (mean, sample std)}}: each curve's last logged value over the row's runs."""
+def figure4_end_points(groups: dict[str, list[dict]]) -> dict[str, dict]:
+    """{row: {"runs": n, tag: (mean, sample std)}}: each curve's last logged value over the row's
+    runs; groups: {row: [read_curves of each run, ...]}."""
     ends = {}
-    for row, train_dirs in groups.items():
-        last = {tag: [] for tag in CURVES}
-        for curves in map(read_curves, train_dirs):
-            for tag in CURVES:
-                if tag in curves:
-                    last[tag].append(curves[tag][1][-1])
-        ends[row] = dict(runs=len(train_dirs), **{
-            tag: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0) if v else None
-            for tag, v in last.items()})
+    for row, run_curves in groups.items():
+        last = {tag: [curves[tag][1][-1] for curves in run_curves if tag in curves] for tag in CURVES}
+        ends[row] = dict(runs=len(run_curves), **{
+            tag: (float(np.mean(v)), float(sample_std(v))) if v else None for tag, v in last.items()})
     return ends
 
 
@@ -165,7 +170,7 @@ def figure4_table(ends: dict[str, dict], paper: dict | None) -> str:
     """Markdown: the Figure 4 end points of ours (mean ± std, in %) and the paper's statement."""
     lines = ["| Figure 4, end of training | runs | merged across cameras | merges that are true |", "|---|---:|---:|---:|"]
     for row, end in ends.items():
-        cells = [_cell(100 * end[t][0], 100 * end[t][1]) + " %" if end[t] else "n/a" for t in CURVES]
+        cells = [_share_cell(end[t]) if end[t] else "n/a" for t in CURVES]
         lines.append(f"| ours: {row} | {end['runs']} | " + " | ".join(cells) + " |")
     if paper:
         lines.append("| paper: DAL | | " + " | ".join(paper[t] for t in CURVES) + " |")
@@ -173,13 +178,14 @@ def figure4_table(ends: dict[str, dict], paper: dict | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def finished_dal_runs(runs: list[Run], runs_dir: str) -> dict[str, list[str]]:
-    """{row: [train_dir of each finished run]} of the rows with association curves."""
-    groups: dict[str, list[str]] = {run.row: [] for run in runs if run.dal}
+def finished_dal_curves(runs: list[Run], runs_dir: str) -> dict[str, list[dict]]:
+    """{row: [read_curves of each finished run]} of the rows with association curves (each run's
+    event files read once, for the figure and its end points alike)."""
+    groups: dict[str, list[dict]] = {run.row: [] for run in runs if run.dal}
     for run in runs:
         train_dir = os.path.join(runs_dir, run.name)
         if run.dal and run_scores(train_dir) is not None:
-            groups[run.row].append(train_dir)
+            groups[run.row].append(read_curves(train_dir))
     return groups
 
 
@@ -192,7 +198,7 @@ def association_table(plain: dict, reranked: dict, ends: dict) -> str:
         cells = [_cell(summary["mean"][m], summary["std"][m]) for summary in (entry, reranked[row])
                  for m in ("rank1", "mAP")]
         end = ends.get(row)
-        cells += [_cell(100 * end[t][0], 100 * end[t][1]) + " %" if end and end[t] else "" for t in CURVES]
+        cells += [_share_cell(end[t]) if end and end[t] else "" for t in CURVES]
         lines.append(f"| {row} | {entry['runs']}/{entry['of']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -201,15 +207,15 @@ def write_association(runs: list[Run], runs_dir: str, out_dir: str, stem: str, t
     """The association study: its table (with --rerank), the full CMC both ways, a CSV of every
     number, and Figure 4 with a line of plots per initialisation and a curve per rule."""
     plain, reranked = summarize(runs, runs_dir), summarize(runs, runs_dir, reranked_scores)
-    groups = finished_dal_runs(runs, runs_dir)
+    groups = finished_dal_curves(runs, runs_dir)
     ends = figure4_end_points(groups)
     text = (f"# {title}\n\n" + association_table(plain, reranked, ends) + "\n## CMC\n\n" + markdown_table(plain)
             + "\n## CMC with --rerank\n\n" + markdown_table(reranked))
-    panels: dict[str, dict[str, list[str]]] = {}
-    for row, dirs in groups.items():
-        if dirs:
+    panels: dict[str, dict[str, list[dict]]] = {}
+    for row, run_curves in groups.items():
+        if run_curves:
             rule, init = row.rsplit(", ", 1)  # rows are named "<rule>, <initialisation>"
-            panels.setdefault(init, {})[rule] = dirs
+            panels.setdefault(init, {})[rule] = run_curves
     if panels:
         figure4(panels, os.path.join(out_dir, f"{stem}_figure4.png"), f"{title}: Figure 4's curves")
     out = io.StringIO()
@@ -230,12 +236,13 @@ def write_association(runs: list[Run], runs_dir: str, out_dir: str, stem: str, t
 def write_outputs(runs: list[Run], runs_dir: str, out_dir: str, stem: str, title: str, paper: dict,
                   paper_figure4: dict | None = None) -> dict:
     summary = summarize(runs, runs_dir)
-    groups = finished_dal_runs(runs, runs_dir)
+    groups = finished_dal_curves(runs, runs_dir)
     text = f"# {title}\n\n" + markdown_table(summary, paper)
     if groups:
         text += "\n" + figure4_table(figure4_end_points(groups), paper_figure4)
     if any(groups.values()):
-        figure4({"": {row: dirs for row, dirs in groups.items() if dirs}}, os.path.join(out_dir, f"{stem}_figure4.png"),
+        figure4({"": {row: run_curves for row, run_curves in groups.items() if run_curves}},
+                os.path.join(out_dir, f"{stem}_figure4.png"),
                 f"{title}: association (Fig. 4)")
     atomic_write_text(os.path.join(out_dir, f"{stem}.md"), text)
     atomic_write_text(os.path.join(out_dir, f"{stem}.csv"), csv_table(summary, paper))

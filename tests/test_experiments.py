@@ -125,7 +125,7 @@ def test_figure4_curves_keep_the_last_value_of_a_step_and_plot(tmp_path):
     np.testing.assert_allclose(curves["merged_share"][1], [0.1, 0.3, 0.5], atol=1e-6)
     np.testing.assert_allclose(curves["true_match_share"][1], [0.5, 0.6, 0.7], atol=1e-6)
     path = tmp_path / "fig.png"
-    collect.figure4({"a panel": {"DAL": [train_dir]}, "another": {"DAL": [train_dir]}}, str(path), "test")
+    collect.figure4({"a panel": {"DAL": [curves]}, "another": {"DAL": [curves]}}, str(path), "test")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -133,7 +133,7 @@ def test_figure4_end_points_beside_the_papers(tmp_path):
     planned = tables.runs(tables.Request(table="1", dataset="prid", splits=(1, 2)))
     dirs = [fake_run(str(tmp_path), run, scores(50.0), curve=[(10, 0.1, 0.5), (20, merged, true)])
             for run, (merged, true) in zip(planned, [(0.9, 0.8), (0.95, 0.9)])]
-    ends = collect.figure4_end_points({"DAL (mobilenet)": dirs})["DAL (mobilenet)"]
+    ends = collect.figure4_end_points({"DAL (mobilenet)": [collect.read_curves(d) for d in dirs]})["DAL (mobilenet)"]
     assert ends["runs"] == 2
     np.testing.assert_allclose(ends["merged_share"], (0.925, np.std([0.9, 0.95], ddof=1)), atol=1e-6)
     text = collect.figure4_table({"DAL (mobilenet)": ends}, paper_values.paper_figure4("prid"))
