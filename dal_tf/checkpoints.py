@@ -17,9 +17,14 @@ CHECKPOINTS = "checkpoints"  # the directory under --train_dir
 ANCHORS = "anchors"  # the anchor tables' name in a checkpoint
 
 
+def _restored_at_once(model: EmbeddingModel) -> dict:
+    """The parts of the training state a resumed run restores together: all but the anchor tables."""
+    return dict(model=model, ema=model.ema, optimizer=model.optimizer)
+
+
 def checkpoint_for(model: EmbeddingModel) -> tf.train.Checkpoint:
     """The whole training state: network, EMA weights, optimiser, anchor tables (DAL), step."""
-    parts = dict(model=model, ema=model.ema, optimizer=model.optimizer)
+    parts = _restored_at_once(model)
     if isinstance(model, DALModel):
         parts[ANCHORS] = model.anchors
     return tf.train.Checkpoint(**parts)
@@ -28,7 +33,7 @@ def checkpoint_for(model: EmbeddingModel) -> tf.train.Checkpoint:
 def restore_training_state(checkpoint: tf.train.Checkpoint, model: EmbeddingModel, path: str):
     """Restores checkpoint, which is checkpoint_for(model), from path: the anchor tables one at a
     time, everything else at once."""
-    others = tf.train.Checkpoint(model=model, ema=model.ema, optimizer=model.optimizer)
+    others = tf.train.Checkpoint(**_restored_at_once(model))
     others.restore(path).expect_partial().assert_existing_objects_matched()
     checkpoint.save_counter.assign(others.save_counter)
     if isinstance(model, DALModel):

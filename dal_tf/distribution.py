@@ -15,6 +15,7 @@ import os
 import keras
 import tensorflow as tf
 
+from dal_tf.config import STRATEGIES
 from dal_tf.errors import UserInputError
 
 def make_strategy(name: str) -> tf.distribute.Strategy:
@@ -27,7 +28,7 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
             raise UserInputError("--strategy=multiworker reads the cluster from the TF_CONFIG environment variable, "
                                  "which is not set")
         return tf.distribute.MultiWorkerMirroredStrategy()
-    raise ValueError(f"strategy {name!r} is not one of default, mirrored, multiworker")
+    raise ValueError(f"strategy {name!r} is not one of {', '.join(STRATEGIES)}")
 
 
 def is_chief(strategy: tf.distribute.Strategy) -> bool:

@@ -25,12 +25,16 @@ FLAGS = flags.FLAGS
 
 def export():
     from dal_tf import checkpoints
-    from dal_tf.run_files import RUN_INFO, read_run_json
+    from dal_tf.errors import UserInputError
+    from dal_tf.run_files import training_people
     from dal_tf.saved_model import export_saved_model
 
     checkpoint = checkpoints.latest_checkpoint(FLAGS.train_dir)
     model, config = checkpoints.restore_for_inference(FLAGS.train_dir, checkpoint)
-    people = read_run_json(FLAGS.train_dir, RUN_INFO)["training_people"]
+    people = training_people(FLAGS.train_dir)
+    if people is None:
+        raise UserInputError(f"--train_dir={FLAGS.train_dir} does not record its training people, so its export "
+                             "could not refuse to be evaluated on them; train it again with this dal_tf")
     metadata = export_saved_model(model, config, FLAGS.out, step=checkpoints.checkpoint_step(checkpoint),
                                   training_people=people)
     print(f"exported {checkpoint} (EMA weights, {metadata['feature_dim']}-d) to {os.path.abspath(FLAGS.out)}")

@@ -112,7 +112,7 @@ def tracklet_features(embedder: FrameEmbedder, tracklets: TrackletSet, *, batch_
     owners = np.repeat(np.arange(len(tracklets)), [len(t.frames) for t in tracklets.tracklets])
     if not paths:
         raise ValueError("tracklet_features: no tracklets")
-    progress = Progress(len(paths), "frame", log) if log else None
+    progress = Progress(len(paths), "frame", log)
     pooler = None
     start = 0
     batches = iter(embedder.batches(paths, batch_size, read))
@@ -128,8 +128,7 @@ def tracklet_features(embedder: FrameEmbedder, tracklets: TrackletSet, *, batch_
             pooler = TrackletPooler(len(tracklets), frame_features.shape[1], pooling)
         pooler.add(frame_features, owners[start:start + len(frame_features)])
         start += len(frame_features)
-        if progress:
-            progress.update(start)
+        progress.update(start)
     return pooler.result()
 
 

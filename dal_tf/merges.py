@@ -10,17 +10,21 @@ from __future__ import annotations
 import numpy as np
 
 
-def summary(partner: np.ndarray, tracklets_per_camera: list[int]) -> dict:
-    """partner: [N] each anchor row's merge partner (a row of another camera) or -1."""
-    partner = np.asarray(partner, np.int64)
+def summary(partners: np.ndarray, tracklets_per_camera: list[int]) -> dict:
+    """partners: [N] or [N, P] each anchor row's merge partners (rows of other cameras), -1 for
+    none (AnchorTables.merge_partners: a rule may merge a row with one per other camera)."""
+    partners = np.asarray(partners, np.int64)
+    if partners.ndim == 1:
+        partners = partners[:, np.newaxis]
     cameras = np.repeat(np.arange(len(tracklets_per_camera)), tracklets_per_camera)
-    merged = partner >= 0
+    rows, slots = np.nonzero(partners >= 0)  # every merge (row, partner)
+    others = partners[rows, slots]
     pairs = np.zeros((len(tracklets_per_camera),) * 2, np.int64)
-    np.add.at(pairs, (cameras[merged], cameras[partner[merged]]), 1)
-    rows = np.arange(len(partner))
-    mutual = merged & (partner[np.where(merged, partner, 0)] == rows)
-    return dict(tracklets=int(len(partner)), merged=int(merged.sum()),
-                merged_share=float(merged.mean()) if len(partner) else 0.0,
+    np.add.at(pairs, (cameras[rows], cameras[others]), 1)
+    mutual = np.any(partners[others] == rows[:, np.newaxis], axis=1)
+    merged = np.any(partners >= 0, axis=1)
+    return dict(tracklets=int(len(partners)), merged=int(merged.sum()),
+                merged_share=float(merged.mean()) if len(partners) else 0.0,
                 mutual_pairs=int(mutual.sum() // 2), camera_pairs=pairs.tolist())
 
 

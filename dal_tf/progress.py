@@ -19,12 +19,13 @@ def duration(seconds: float) -> str:
 class Progress:
     def __init__(self, total: int, unit: str, log=print, *, start: int = 0, every_seconds: float = 10.0,
                  stateful: tuple[str, ...] = ()):
-        """total units of work, of which `start` were done before; `unit` names one (step, frame)."""
+        """total units of work, of which `start` were done before; `unit` names one (step, frame);
+        log None: no progress is shown."""
         self.total, self.unit, self.log_fn, self.start = total, unit, log, start
         self.every_seconds = every_seconds
         self.began = self.last_line = time.time()
         self.bar = None
-        if sys.stdout.isatty():
+        if log is not None and sys.stdout.isatty():
             import keras  # here, so that work without TensorFlow (cropping videos) starts without it
 
             self.bar = keras.utils.Progbar(total, stateful_metrics=list(stateful), unit_name=unit)
@@ -36,6 +37,8 @@ class Progress:
 
     def update(self, done: int, values: dict | None = None, force: bool = False):
         """`done` units are done; `values` (name: number) are shown with them."""
+        if self.log_fn is None:
+            return
         if self.bar:
             self.bar.update(done, values=list((values or {}).items()))
             return
@@ -51,4 +54,5 @@ class Progress:
 
     def log(self, line: str):
         """A line of its own, below the bar on a terminal."""
-        self.log_fn(("\n" if self.bar else "") + line)
+        if self.log_fn is not None:
+            self.log_fn(("\n" if self.bar else "") + line)

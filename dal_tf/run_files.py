@@ -1,9 +1,9 @@
 """The files of a training directory beside its checkpoints.
 
     config.json    the run's TrainConfig
-    run_info.json  what rebuilding the model needs (anchor table sizes, supervised classes) and
-                   who the training people were (held back like person ids: never read by
-                   training, only to refuse evaluating a model on people it trained on)
+    run_info.json  the anchor table sizes, and who the training people were (held back like
+                   person ids: never read by training, only to refuse evaluating a model on
+                   people it trained on)
     results.json   the final evaluation
 """
 
@@ -30,6 +30,11 @@ def read_run_json(train_dir: str, name: str) -> dict:
             return json.load(handle)
     except (OSError, ValueError) as error:
         raise UserInputError(f"--train_dir={train_dir}: cannot read {name} ({error})".splitlines()[0]) from error
+
+
+def training_people(train_dir: str) -> dict | None:
+    """The training people run_info.json records; None for a run from before they were recorded."""
+    return read_run_json(train_dir, RUN_INFO).get("training_people")
 
 
 def read_config(train_dir: str) -> TrainConfig:

@@ -19,7 +19,7 @@ from dal_tf import checkpoints, features, scoring
 from dal_tf.config import DataConfig, EvalRequest
 from dal_tf.datasets import registry
 from dal_tf.errors import UserInputError
-from dal_tf.run_files import RUN_INFO, read_run_json
+from dal_tf.run_files import training_people
 
 SPLIT_FIELD = "{split}"
 
@@ -74,7 +74,7 @@ def open_model(request: EvalRequest, path: str, split: int | None):
         return
     checkpoint = run_checkpoint(request, path, split)
     network, config = checkpoints.restore_for_inference(path, checkpoint)
-    people = read_run_json(path, RUN_INFO).get("training_people")
+    people = training_people(path)
     with network.averaged_weights():
         yield (features.model_embedder(network, config.model, checkpoints.checkpoint_step(checkpoint)),
                TrainedOn(config.data, config.pooling, people))

@@ -78,7 +78,7 @@ def run(config: TrainConfig, log=print) -> dict:
     results = dict(step=step, dataset=config.data.dataset, split=config.data.split, protocol=dataset.protocol,
                    pooling=config.pooling, weights="ema", config=config.to_dict())
     if isinstance(model, DALModel):
-        results["associations"] = merges.summary(model.anchors.cross_partner.numpy(),
+        results["associations"] = merges.summary(model.anchors.merge_partners().numpy(),
                                                  dataset.train.tracklets_per_camera)
         log(merges.describe(results["associations"], dataset.camera_names))
     if not dataset.query.tracklets:

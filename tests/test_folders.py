@@ -163,3 +163,7 @@ def test_merge_summary_by_hand():
                            camera_pairs=[[0, 1, 1], [1, 0, 0], [1, 0, 0]])
     assert "4 of 5 training tracklets (80.0%)" in merges.describe(summary, ("a", "b", "c"))
     assert "camera a: 1 with b, 1 with c" in merges.describe(summary, ("a", "b", "c"))
+    # One partner per other camera (--association=per_camera): row 0 with 2 and 4, both mutual.
+    partners = np.array([[-1, 2, 4], [-1, -1, -1], [0, -1, -1], [-1, -1, -1], [0, -1, -1]])
+    assert merges.summary(partners, [2, 2, 1]) == dict(tracklets=5, merged=3, merged_share=0.6, mutual_pairs=2,
+                                                       camera_pairs=[[0, 1, 1], [1, 0, 0], [1, 0, 0]])

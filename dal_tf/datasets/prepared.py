@@ -152,13 +152,13 @@ def unreadable_frames(paths: list[str], workers: int = 8, log=None) -> list[str]
     def readable(path):
         return cv2.imread(path, cv2.IMREAD_UNCHANGED) is not None
 
-    progress = Progress(len(paths), "frame", log) if log else None
+    progress = Progress(len(paths), "frame", log)
     bad = []
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         for done, (path, ok) in enumerate(zip(paths, pool.map(readable, paths, chunksize=256)), 1):
             if not ok:
                 bad.append(path)
-            if progress and (done % 1024 == 0 or done == len(paths)):
+            if done % 1024 == 0 or done == len(paths):
                 progress.update(done)
     return bad
 

@@ -34,15 +34,14 @@ def write_shards(out_dir: str, frame_paths: list[str], log=None) -> list[str]:
     os.makedirs(os.path.join(out_dir, DIRECTORY), exist_ok=True)
     num_shards = max(1, -(-len(frame_paths) // frames_per_shard))
     names = []
-    progress = Progress(len(frame_paths), "frame", log) if log else None
+    progress = Progress(len(frame_paths), "frame", log)
     for shard in range(num_shards):
         names.append(f"{DIRECTORY}/frames-{shard:05d}-of-{num_shards:05d}.tfrecord")
         with tf.io.TFRecordWriter(os.path.join(out_dir, names[-1])) as writer:
             for row in range(shard * frames_per_shard, min(len(frame_paths), (shard + 1) * frames_per_shard)):
                 with open(frame_paths[row], "rb") as handle:
                     writer.write(_example(row, handle.read()))
-        if progress:
-            progress.update(min(len(frame_paths), (shard + 1) * frames_per_shard))
+        progress.update(min(len(frame_paths), (shard + 1) * frames_per_shard))
     return names
 
 

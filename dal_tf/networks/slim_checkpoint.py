@@ -36,31 +36,31 @@ def is_keras_weights_file(path: str) -> bool:
     return path.endswith(".h5")
 
 
-def load_slim_checkpoint(model: keras.Model, network_scope: str, path: str, flag: str = "--weights"):
+def load_slim_checkpoint(model: keras.Model, network_scope: str, path: str):
     """Assigns every weight of `model` from the TF1 checkpoint at `path` (a prefix such as
     mobilenet_v1_1.0_224.ckpt); a missing or misshapen variable is a UserInputError naming it."""
     try:
         reader = tf.train.load_checkpoint(path)
     except (tf.errors.OpError, ValueError) as error:
-        raise UserInputError(f"{flag}={path} is not a TF checkpoint prefix (such as mobilenet_v1_1.0_224.ckpt) "
+        raise UserInputError(f"--weights={path} is not a TF checkpoint prefix (such as mobilenet_v1_1.0_224.ckpt) "
                              "nor a Keras .h5 weights file") from error
     stored = reader.get_variable_to_shape_map()
     for name, variable in slim_variables(model, network_scope).items():
         if name not in stored:
-            raise UserInputError(f"{flag}={path} has no variable {name}; expected a TF-slim {network_scope} checkpoint")
+            raise UserInputError(f"--weights={path} has no variable {name}; expected a TF-slim {network_scope} checkpoint")
         if tuple(stored[name]) != tuple(variable.shape):
-            raise UserInputError(f"{flag}={path}: {name} has shape {tuple(stored[name])}, the network needs "
+            raise UserInputError(f"--weights={path}: {name} has shape {tuple(stored[name])}, the network needs "
                                  f"{tuple(variable.shape)} (another width multiplier --alpha?)")
         variable.assign(reader.get_tensor(name).astype(np.float32))
 
 
-def load_keras_weights(model: keras.Model, path: str, flag: str = "--weights"):
+def load_keras_weights(model: keras.Model, path: str):
     """A Keras weights file, e.g. one written for keras.applications.MobileNet (same layer order)."""
     try:
         model.load_weights(path)
     except Exception as error:  # noqa: BLE001 - Keras raises many types for a file that does not fit
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise UserInputError(f"{flag}={path}: cannot load into {model.name} ({reason[:200]})") from error
+        raise UserInputError(f"--weights={path}: cannot load into {model.name} ({reason[:200]})") from error
 
 
 def reset_moving_statistics(model: keras.Model):
