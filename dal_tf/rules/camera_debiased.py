@@ -43,9 +43,10 @@ def camera_means(table: tf.Tensor, anchor_cameras: tf.Tensor) -> tf.Tensor:
     return sums / tf.maximum(counts, 1.0)[:, tf.newaxis]
 
 
-def debiased_view(means: tf.Tensor, anchor_cameras: tf.Tensor):
-    """view(rows, anchors) for nearest_table_row: l2(l2(a) - mean of a's camera); never-visited
-    (zero) anchors stay zero, so they are never chosen."""
+def debiased_view(table: tf.Tensor, anchor_cameras: tf.Tensor):
+    """view(rows, anchors) for nearest_table_row: l2(l2(a) - mean of a's camera in table);
+    never-visited (zero) anchors stay zero, so they are never chosen."""
+    means = camera_means(table, anchor_cameras)
 
     def view(rows, anchors):
         visited = tf.reduce_any(tf.not_equal(anchors, 0.0), axis=1, keepdims=True)
@@ -56,6 +57,6 @@ def debiased_view(means: tf.Tensor, anchor_cameras: tf.Tensor):
 
 
 def updated_cross_anchors(rows, new_intra_table, anchor_cameras, association_started, state=None, config=None):
-    view = debiased_view(camera_means(new_intra_table, anchor_cameras), anchor_cameras)
+    view = debiased_view(new_intra_table, anchor_cameras)
     cycle = association.cyclic_ranking(rows, new_intra_table, anchor_cameras, association_started, view=view)
     return association.merged(cycle, cycle.consistent)

@@ -15,7 +15,7 @@ from dal_tf.rules import camera_debiased, ratio_test
 
 
 def updated_cross_anchors(rows, new_intra_table, anchor_cameras, association_started, state, config):
-    view = camera_debiased.debiased_view(camera_debiased.camera_means(new_intra_table, anchor_cameras), anchor_cameras)
+    view = camera_debiased.debiased_view(new_intra_table, anchor_cameras)
     cycle = association.cyclic_ranking(rows, new_intra_table, anchor_cameras, association_started, view=view,
                                        forward_k=2)
     return association.merged(cycle, ratio_test.closes_distinctly(cycle, config.association_ratio))
