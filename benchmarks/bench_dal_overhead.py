@@ -19,11 +19,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from dal_tf import backbones, distribution  # noqa: E402
+from dal_tf import backbones, distribution, optimizers  # noqa: E402
 from dal_tf.config import AssociationConfig  # noqa: E402
 from dal_tf.model import DALModel, SupervisedModel  # noqa: E402
 
@@ -33,7 +32,7 @@ TARGETS = {"PRID (178 tracklets)": 0.03, "MARS (8,298 tracklets)": 0.10}
 
 
 def compiled(model):
-    model.compile(optimizer=keras.optimizers.RMSprop(0.01, rho=0.9, momentum=0.9, epsilon=1.0, clipvalue=2.0))
+    model.compile(optimizer=optimizers.RMSProp(0.01, rho=0.9, momentum=0.9, epsilon=1.0, clipvalue=2.0))
     model.optimizer.build(model.trained_variables())
     return distribution.step_function(model, tf.distribute.get_strategy())
 

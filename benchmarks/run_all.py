@@ -2,8 +2,8 @@
 
     python benchmarks/run_all.py
 
-About 4 minutes on a 2-core CPU, most of it the DAL-overhead steps at 224x112, the
-million-tracklet anchor table and MARS-sized re-ranking.
+About 10 minutes on a 2-core CPU, most of it the steps at 224x112 (against a plain step and
+against the release's), the million-tracklet anchor table and MARS-sized re-ranking.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def run(script: str, *args: str) -> str:
     print(f"\n$ python benchmarks/{script} {' '.join(args)}", flush=True)
     result = subprocess.run([sys.executable, os.path.join(HERE, script), *args], capture_output=True, text=True,
                             env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-    shown = [line for line in result.stdout.splitlines() if not line.startswith("{")]
+    shown = [line for line in result.stdout.splitlines() if not line.startswith(("{", "["))]
     print("\n".join(shown), flush=True)
     if result.returncode != 0:
         print(result.stderr[-2000:])
@@ -35,6 +35,7 @@ def main():
     step_seconds = json.loads(overhead.strip().splitlines()[-1])["dal_step_seconds"]
     run("bench_input_pipeline.py", f"--step_seconds={step_seconds}")
     run("bench_anchor_scaling.py")
+    run("bench_release_step.py")
 
 
 if __name__ == "__main__":

@@ -64,10 +64,15 @@ class AnchorTables(tf.Module):
 
 
 class WeightAverage(tf.Module):
-    """Exponential moving average of the trainable weights, as TF1's ExponentialMovingAverage
-    with num_updates: the decay is min(decay, (1 + step) / (10 + step)), so short runs average
-    over their recent steps instead of staying at the initial weights. (Keras' `use_ema` has a
-    fixed momentum: with 0.9999 a 20k-step run would still hold 13% of the initial weights.)"""
+    """Exponential moving average of the trainable weights, as the release's TF1
+    ExponentialMovingAverage(decay, num_updates=global_step): the decay is
+    min(decay, (1 + t) / (10 + t)), so short runs average over their recent steps instead of
+    staying at the initial weights. (Keras' `use_ema` has a fixed momentum: with 0.9999 a
+    20k-step run would still hold 13% of the initial weights.)
+
+    The release's shadows start from the random initialiser (it restores the ImageNet weights
+    after creating them); these start from the weights as loaded, which the first update all
+    but replaces (decay 0.1 at t = 0)."""
 
     def __init__(self, variables: list[tf.Variable], decay: float):
         super().__init__(name="ema")
@@ -75,10 +80,11 @@ class WeightAverage(tf.Module):
         self.shadows = [tf.Variable(v, trainable=False, name="shadow") for v in variables]
 
     def update(self, step: tf.Tensor, variables: list[tf.Variable]):
+        """TF1's assign_moving_average: shadow -= (shadow - w) * (1 - decay), t = step."""
         step = tf.cast(step, tf.float32)
         decay = tf.minimum(self.decay, (1.0 + step) / (10.0 + step))
         for shadow, variable in zip(self.shadows, variables):
-            shadow.assign(decay * shadow + (1.0 - decay) * tf.convert_to_tensor(variable))
+            shadow.assign_sub((shadow - tf.convert_to_tensor(variable)) * (1.0 - decay))
 
     @contextlib.contextmanager
     def applied(self, variables: list[tf.Variable]):
@@ -139,14 +145,19 @@ class EmbeddingModel(keras.Model):
         raise NotImplementedError
 
     def apply_step(self, gradients: list, state: dict) -> dict:
-        """Once per step (cross-replica): the optimiser and EMA updates; returns the logs."""
-        self.optimizer.apply_gradients(zip(gradients, self.trained_variables()))
-        # The step's other updates wait for its data: inside Keras' fit, the step whose batch
-        # turns out not to exist (the end of a finite data set) must not count.
+        """Once per step (cross-replica): the EMA and optimiser updates; returns the logs.
+
+        As in the release, whose tf.group runs them side by side, the EMA averages the weights
+        before this step's update, with t the index of this step (the global step before its
+        increment)."""
+        # The step's updates wait for its data: inside Keras' fit, the step whose batch turns
+        # out not to exist (the end of a finite data set) must not count.
         with tf.control_dependencies([g for g in gradients if g is not None]):
+            learning_rate = tf.identity(self.optimizer.learning_rate)  # this step's
+            self.ema.update(self.step, self.backbone.trainable_variables)
+            self.optimizer.apply_gradients(zip(gradients, self.trained_variables()))
             self.step.assign_add(1)
-        self.ema.update(self.step, self.backbone.trainable_variables)
-        return dict(state["logs"], learning_rate=self.optimizer.learning_rate)
+        return dict(state["logs"], learning_rate=learning_rate)
 
     def _gradients(self, tape: tf.GradientTape, total: tf.Tensor, replicas: int) -> list:
         # Every replica computed the same global loss; all_gather's gradient sums the replicas'
@@ -194,9 +205,12 @@ class DALModel(EmbeddingModel):
         return self._gradients(tape, total, replicas), dict(features=features, rows=rows, logs=logs)
 
     def apply_step(self, gradients, state):
+        # The release feeds start_sign = step >= warm-up steps, step being the 0-based index of
+        # the step about to run: the step counter before apply_step increments it.
+        association_started = tf.identity(self.step) >= self.warmup_steps
         logs = super().apply_step(gradients, state)
         self.anchors.update(state["features"], state["rows"], self.association_config,
-                            association_started=self.step >= self.warmup_steps)
+                            association_started=association_started)
         return dict(logs, **self.association_monitor())
 
     def association_monitor(self) -> dict:

@@ -86,7 +86,7 @@ def _nearest_rows(features, num_query, count):
         np.maximum(distances, 0.0, out=distances)
         row_max[block] = distances.max(axis=1)
         distances /= np.maximum(row_max[block], np.finfo(float).tiny)[:, None]
-        nearest[block] = _smallest_in_rows(distances, count)
+        nearest[block] = smallest_in_rows(distances, count)
         if start < num_query:
             query_distances[start:block.stop] = distances[:num_query - start, num_query:]
     return nearest, row_max, query_distances
@@ -103,7 +103,7 @@ def _pair_distances(features, rows, columns):
     return np.maximum(distances, 0.0)
 
 
-def _smallest_in_rows(distances, count):
+def smallest_in_rows(distances, count):
     """The columns of each row's `count` smallest entries in (value, column) order: a partition,
     then a stable sort of the entries not above the count-th value, in column order, so that ties
     go to the lower column. Rows with more such entries (a tie at the count-th value) are few and

@@ -18,9 +18,10 @@ tf.config.set_logical_device_configuration(
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dal_tf import checkpoints, distribution  # noqa: E402
+from dal_tf import checkpoints, distribution, optimizers  # noqa: E402
 from dal_tf.config import AssociationConfig  # noqa: E402
 from dal_tf.model import DALModel  # noqa: E402
+from dal_tf.networks.batch_norm import BatchNormalization  # noqa: E402
 from dal_tf.rules import RULES  # noqa: E402
 
 STEPS = 5
@@ -31,7 +32,7 @@ RULE_STEPS = 10  # enough revisits of a tracklet for persistent merges
 
 def backbone():
     return keras.Sequential([
-        keras.Input((16, 8, 3)), keras.layers.Conv2D(8, 3, padding="same"), keras.layers.BatchNormalization(),
+        keras.Input((16, 8, 3)), keras.layers.Conv2D(8, 3, padding="same"), BatchNormalization(),
         keras.layers.ReLU(), keras.layers.Conv2D(6, 3), keras.layers.GlobalAveragePooling2D(),
     ])
 
@@ -48,7 +49,7 @@ def compiled_model(net, mixed=False, rule="released") -> DALModel:
     # Two consistent visits merge a persistent pair.
     config = AssociationConfig(association=rule, association_visits=2)
     model = DALModel(net, RULE_TRACKLETS if rule != "released" else TRACKLETS, config, warmup_steps=2)
-    optimizer = keras.optimizers.RMSprop(0.01, rho=0.9, momentum=0.9, epsilon=1.0, clipvalue=2.0)
+    optimizer = optimizers.RMSProp(0.01, rho=0.9, momentum=0.9, epsilon=1.0, clipvalue=2.0)
     if mixed:
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer, initial_scale=2.0 ** 8)
     model.compile(optimizer=optimizer)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from dal_tf.networks.batch_norm import BatchNormalization
+
 
 def conv(x, depth: int | None, kernel: int, stride: int, scope: str, initializer, *, padding: str = "same"):
     """A bias-free convolution as slim.conv2d, or depthwise as slim.separable_conv2d(num_outputs=None)
@@ -24,7 +26,7 @@ def conv(x, depth: int | None, kernel: int, stride: int, scope: str, initializer
 
 def batch_norm(x, scope: str, *, momentum: float, epsilon: float):
     """slim.batch_norm(center=True, scale=True) with slim's `decay` as Keras' momentum."""
-    return layers.BatchNormalization(momentum=momentum, epsilon=epsilon, name=f"{scope}.BatchNorm")(x)
+    return BatchNormalization(momentum=momentum, epsilon=epsilon, name=f"{scope}.BatchNorm")(x)
 
 
 def conv2d_same(x, depth: int, kernel: int, stride: int, scope: str, initializer):
