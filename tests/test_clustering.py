@@ -1,0 +1,87 @@
+"""dal_tf.clustering against SciPy's dense average linkage, brute-force neighbours and hand cases."""
+
+import numpy as np
+import pytest
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import cdist, pdist
+
+from dal_tf import clustering
+
+
+def same_partition(a, b):
+    pairs_a = a[:, None] == a[None, :]
+    pairs_b = b[:, None] == b[None, :]
+    return bool((pairs_a == pairs_b).all())
+
+
+def all_pairs(x):
+    n = len(x)
+    i, j = np.triu_indices(n, 1)
+    return np.stack([i, j], 1), cdist(x, x)[i, j]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_full_graph_equals_scipy_average_linkage(seed):
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.normal(c, 0.3, (12, 4)) for c in rng.normal(0, 2, (5, 4))])
+    pairs, d = all_pairs(x)
+    heights = linkage(pdist(x), "average")[:, 2]
+    for threshold in np.quantile(heights, [0.3, 0.7, 0.95]):
+        threshold = (heights[heights <= threshold].max() + heights[heights > threshold].min()) / 2
+        ours = clustering.average_linkage(len(x), pairs, d, threshold)
+        theirs = fcluster(linkage(pdist(x), "average"), threshold, "distance")
+        assert same_partition(ours, theirs)
+
+
+def test_cannot_link_refuses_the_merge_hand_case():
+    # points at 0, 1 and 2.1 on a line: d01 = 1, d12 = 1.1, d02 = 2.1
+    x = np.array([[0.0], [1.0], [2.1]])
+    pairs, d = all_pairs(x)
+    assert clustering.average_linkage(3, pairs, d, 3.0).tolist() == [0, 0, 0]
+    # (1, 2) merge at 1.1; {1, 2} may then never take 0
+    assert clustering.average_linkage(3, pairs, d, 3.0, cannot_link=[[0, 1]]).tolist() == [0, 1, 1]
+    # (0, 1) merge at 1; 2 is refused since it cannot be with 0
+    assert clustering.average_linkage(3, pairs, d, 3.0, cannot_link=[[2, 0]]).tolist() == [0, 0, 1]
+
+
+def test_unknown_pairs_count_as_far():
+    # 0-1 and 1-2 known at 1.0; 0-2 unknown counts as far = 5: {0,1} to 2 averages (1 + 5) / 2 = 3
+    pairs, d = np.array([[0, 1], [1, 2]]), np.array([1.0, 1.0])
+    assert clustering.average_linkage(3, pairs, d, 2.9, far=5.0).tolist() == [0, 0, 1]
+    assert clustering.average_linkage(3, pairs, d, 3.1, far=5.0).tolist() == [0, 0, 0]
+
+
+def test_nearest_neighbours_equal_brute_force_across_blocks():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(53, 6))
+    cameras = rng.integers(0, 3, 53)
+    indices, distances = clustering.nearest_neighbours(
+        x, 5, rows_per_block=7, allowed=lambda rows, cols: cameras[rows, None] != cameras[None, cols])
+    dense = cdist(x, x)
+    dense[cameras[:, None] == cameras[None, :]] = np.inf
+    order = np.argsort(dense, axis=1, kind="stable")[:, :5]
+    np.testing.assert_array_equal(indices, order)
+    np.testing.assert_allclose(distances, np.take_along_axis(dense, order, 1), rtol=1e-9, atol=1e-12)
+
+
+def test_youden_threshold_hand_cases():
+    assert clustering.youden_threshold([0.1, 0.2, 0.3], [0.5, 0.6]) == pytest.approx(0.4)
+    # overlapping: up to 0.45 holds 4/4 positives and 1/4 negatives (J = 0.75; 0.2 gives 0.5)
+    assert clustering.youden_threshold([0.1, 0.2, 0.4, 0.45], [0.3, 0.5, 0.6, 0.8]) == pytest.approx(0.475)
+    # a tie (J = 0.5 up to 0.2 and up to 0.4) goes to the lower cut
+    assert clustering.youden_threshold([0.1, 0.2, 0.4, 0.7], [0.3, 0.5, 0.6, 0.8]) == pytest.approx(0.25)
+    with pytest.raises(ValueError):
+        clustering.youden_threshold([], [0.5])
+
+
+def test_overlapping_in_time_equals_all_pairs():
+    rng = np.random.default_rng(4)
+    n = 60
+    cameras = rng.integers(0, 3, n)
+    first = rng.integers(0, 500, n)
+    last = first + rng.integers(0, 60, n)
+    expected = sorted((i, j) for i in range(n) for j in range(i + 1, n)
+                      if cameras[i] == cameras[j] and first[i] <= last[j] and first[j] <= last[i])
+    assert clustering.overlapping_in_time(cameras, first, last).tolist() == [list(p) for p in expected]
+    # touching spans share a frame; consecutive ones do not
+    assert clustering.overlapping_in_time([0, 0, 0], [0, 5, 6], [5, 5, 9]).tolist() == [[0, 1]]
