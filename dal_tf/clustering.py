@@ -19,40 +19,111 @@ import heapq
 
 import numpy as np
 
+from dal_tf.errors import UserInputError
 from dal_tf.reranking import smallest_in_rows
 
 BLOCK_VALUES = 2 ** 25
 
 
-def nearest_neighbours(features: np.ndarray, k: int, rows_per_block: int | None = None,
-                       allowed=None) -> tuple[np.ndarray, np.ndarray]:
-    """The k nearest rows of each row (itself excluded) by Euclidean distance: (indices [N, k],
-    distances [N, k]), nearest first, ties to the lower index. `allowed(rows, columns)`, if given,
-    returns a bool mask of the pairs that may be neighbours (e.g. other cameras only); a row with
-    fewer candidates has index -1 and distance inf in its last places. A block of rows against all
-    N rows is at most BLOCK_VALUES distances (256 MB) unless `rows_per_block` says otherwise."""
-    x = np.asarray(features, np.float64)
-    n = len(x)
+class Distances:
+    """Distances between N tracklets, a block of rows at a time: Euclidean between feature rows
+    (computed per block), or the rows of a given dense matrix (e.g. re-ranked distances)."""
+
+    def __init__(self, features: np.ndarray | None = None, matrix: np.ndarray | None = None):
+        if (features is None) == (matrix is None):
+            raise ValueError("give features or a distance matrix")
+        self.features = None if features is None else np.asarray(features, np.float64)
+        self.matrix = None if matrix is None else np.asarray(matrix, np.float64)
+        if self.features is not None:
+            self.squares = np.einsum("ij,ij->i", self.features, self.features)
+
+    def __len__(self) -> int:
+        return len(self.features if self.features is not None else self.matrix)
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """[len(rows), N] distances of the given rows to every row."""
+        if self.matrix is not None:
+            return self.matrix[rows].copy()
+        x = self.features
+        d2 = self.squares[rows, None] + self.squares[None, :] - 2.0 * x[rows] @ x.T
+        return np.sqrt(np.maximum(d2, 0.0, out=d2), out=d2)
+
+    def pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """[E] distances of the pairs (a[e], b[e])."""
+        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        if self.matrix is not None:
+            return self.matrix[a, b]
+        return np.linalg.norm(self.features[a] - self.features[b], axis=1)
+
+
+HNSW_LINKS, HNSW_BUILD, HNSW_SEARCH = 32, 100, 128  # FAISS HNSW: links per node, candidate lists
+
+
+def nearest_neighbours(distances: Distances, k: int, rows_per_block: int | None = None,
+                       other_cameras: np.ndarray | None = None, search: str = "exact") -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest rows of each row (itself excluded): (indices [N, k], distances [N, k]),
+    nearest first. With other_cameras (each row's camera), only rows of other cameras; a row with
+    fewer candidates has index -1 and distance inf in its last places.
+
+    search "exact": block by block, ties to the lower index; a block of rows against all N rows is
+    at most BLOCK_VALUES distances (256 MB) unless `rows_per_block` says otherwise. "faiss": FAISS's
+    HNSW graph over the features (approximate: a true neighbour may be missed), for N where N x N
+    distances take too long."""
+    n = len(distances)
     k = min(k, max(n - 1, 0))
+    if search == "faiss" and k:
+        return _hnsw_neighbours(distances, k, other_cameras)
     rows_per_block = rows_per_block or max(1, BLOCK_VALUES // max(n, 1))
-    squares = np.einsum("ij,ij->i", x, x)
     indices = np.full((n, k), -1, np.int64)
-    distances = np.full((n, k), np.inf)
+    near = np.full((n, k), np.inf)
     if k == 0:
-        return indices, distances
-    columns = np.arange(n)
+        return indices, near
     for start in range(0, n, rows_per_block):
         rows = np.arange(start, min(start + rows_per_block, n))
-        d2 = squares[rows, None] + squares[None, :] - 2.0 * x[rows] @ x.T
-        np.maximum(d2, 0.0, out=d2)
-        d2[np.arange(len(rows)), rows] = np.inf
-        if allowed is not None:
-            d2[~allowed(rows, columns)] = np.inf
-        order = smallest_in_rows(d2, k)
-        near = np.sqrt(np.take_along_axis(d2, order, axis=1))
-        indices[rows] = np.where(np.isfinite(near), order, -1)
-        distances[rows] = near
-    return indices, distances
+        block = distances.rows(rows)
+        block[np.arange(len(rows)), rows] = np.inf
+        if other_cameras is not None:
+            block[other_cameras[rows, None] == other_cameras[None, :]] = np.inf
+        order = smallest_in_rows(block, k)
+        found = np.take_along_axis(block, order, axis=1)
+        indices[rows] = np.where(np.isfinite(found), order, -1)
+        near[rows] = found
+    return indices, near
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError as error:
+        raise UserInputError("--neighbour_search=faiss needs faiss-cpu: pip install 'dal_tf[scale]'") from error
+    return faiss
+
+
+def _hnsw_neighbours(distances: Distances, k: int, cameras: np.ndarray | None):
+    """One HNSW index over all rows; with cameras, each row's first k of other cameras among its
+    HNSW_SEARCH nearest (a row with fewer there gets -1s)."""
+    if distances.features is None:
+        raise UserInputError("--neighbour_search=faiss searches features, not re-ranked distances; leave --rerank off")
+    faiss = _faiss()
+    x = np.ascontiguousarray(distances.features, np.float32)
+    n = len(x)
+    index = faiss.IndexHNSWFlat(x.shape[1], HNSW_LINKS)
+    index.hnsw.efConstruction = HNSW_BUILD
+    index.add(x)
+    wanted = min(n, k + 1 if cameras is None else max(HNSW_SEARCH, k + 1))
+    index.hnsw.efSearch = max(HNSW_SEARCH, 2 * wanted)
+    squared, found = index.search(x, wanted)
+    rows = np.arange(n)[:, None]
+    excluded = (found < 0) | (found == rows)
+    if cameras is not None:
+        excluded |= cameras[np.maximum(found, 0)] == cameras[:, None]
+    squared = np.where(excluded, np.inf, np.maximum(squared, 0.0))
+    order = np.argsort(squared, axis=1, kind="stable")[:, :k]  # the excluded (inf) move last and are cut
+    squared, found = np.take_along_axis(squared, order, 1), np.take_along_axis(found, order, 1)
+    indices, near = np.full((n, k), -1, np.int64), np.full((n, k), np.inf)
+    indices[:, :order.shape[1]] = np.where(np.isfinite(squared), found, -1)
+    near[:, :order.shape[1]] = np.sqrt(squared)
+    return indices, near
 
 
 def average_linkage(n: int, pairs: np.ndarray, pair_distances: np.ndarray, threshold: float,

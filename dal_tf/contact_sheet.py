@@ -28,6 +28,15 @@ def verdict_colour(same_person: bool | None) -> tuple[int, int, int]:
     return UNKNOWN if same_person is None else TRUE if same_person else FALSE
 
 
+def middle_frame(frames: tuple[str, ...], read) -> np.ndarray:
+    """The middle frame of a tracklet, BGR; read: a frame path -> its encoded image."""
+    import tensorflow as tf
+
+    from dal_tf.input_pipeline import decode_frame
+
+    return decode_frame(read(tf.constant(frames[len(frames) // 2]))).numpy()[..., ::-1]
+
+
 def fitted(image: np.ndarray) -> np.ndarray:
     """The image scaled to fit CELL_HEIGHT x CELL_WIDTH, centred on the background."""
     height, width = image.shape[:2]

@@ -9,7 +9,10 @@ every tracklet is a query against all other cameras' tracklets, and identities.c
 exists, marks the matches true or false on the --sheet. Each tracklet's feature is the
 l2-normalised max over its l2-normalised frame embeddings, as in evaluation; distances are
 Euclidean between those features (0 to 2), or with --rerank the k-reciprocal re-ranked distances
-(queries and gallery re-ranked together). The flags are the fields of dal_tf.config.MatchConfig.
+(queries and gallery re-ranked together). Gallery tracklets beyond --max_distance (by default the
+threshold dal_tf.calibrate wrote into the export) are no match; a query left with none is printed
+as "no match" and has one CSV row with empty rank, gallery and distance. The flags are the fields
+of dal_tf.config.MatchConfig.
 """
 
 from __future__ import annotations
@@ -68,15 +71,20 @@ def match(config: MatchConfig, log=None) -> tuple[list, dict]:
     log: where progress goes."""
     import numpy as np
 
-    from dal_tf import features, reranking
+    from dal_tf import calibration, features, reranking
 
-    names, tracklets, cameras, people, read, queries, gallery = candidates(config, log or (lambda _: None))
-    embedder, _ = features.saved_model_embedder(config.saved_model)
-    pooled = features.tracklet_features(embedder, tracklets, batch_size=config.batch_size, pooling=config.pooling,
-                                        read=read, log=log)
-    distances = reranking.ranking_distances(pooled[queries], pooled[gallery], config.reranking)
+    log = log or (lambda _: None)
+    names, tracklets, cameras, people, read, queries, gallery = candidates(config, log)
+    embedding = config.embedding
+    embedder, metadata = features.saved_model_embedder(embedding.saved_model)
+    limit = calibration.distance_limit(config.max_distance, "max_distance", metadata, embedding.reranking, log)
+    pooled = features.tracklet_features(embedder, tracklets, batch_size=embedding.batch_size,
+                                        pooling=embedding.pooling, read=read, log=log)
+    distances = reranking.ranking_distances(pooled[queries], pooled[gallery], embedding.reranking)
     if config.data_dir:  # only other cameras' tracklets
         distances = np.where(cameras[queries][:, None] == cameras[gallery][None, :], np.inf, distances)
+    if limit is not None:
+        distances = np.where(distances > limit, np.inf, distances)
     ranked = rank_gallery(distances, config.top_k)
     matches = [(names[q], [(names[gallery[g]], float(distances[i, g])) for g in order])
                for i, (q, order) in enumerate(zip(queries, ranked))]
@@ -88,16 +96,13 @@ def match(config: MatchConfig, log=None) -> tuple[list, dict]:
 def sheet_png(matches: list, found: dict, rows: int) -> bytes:
     """The contact sheet of the first `rows` queries, PNG-encoded."""
     import cv2
-    import tensorflow as tf
 
-    from dal_tf.contact_sheet import QUERY, Cell, contact_sheet, verdict_colour
-    from dal_tf.input_pipeline import decode_frame
+    from dal_tf.contact_sheet import QUERY, Cell, contact_sheet, middle_frame, verdict_colour
 
     tracklets, people, read = found["tracklets"].tracklets, found["people"], found["read"]
 
-    def frame(position):  # the middle frame of the tracklet, BGR
-        frames = tracklets[position].frames
-        return decode_frame(read(tf.constant(frames[len(frames) // 2]))).numpy()[..., ::-1]
+    def frame(position):
+        return middle_frame(tracklets[position].frames, read)
 
     def same(query, other):
         return None if people[query] < 0 or people[other] < 0 else bool(people[query] == people[other])
@@ -119,6 +124,8 @@ def to_csv(matches) -> str:
     writer.writerow(["query", "rank", "gallery", "distance"])
     for query, ranked in matches:
         writer.writerows((query, rank, gallery, f"{distance:.6f}") for rank, (gallery, distance) in enumerate(ranked, 1))
+        if not ranked:
+            writer.writerow((query, "", "", ""))
     return out.getvalue()
 
 
@@ -131,7 +138,7 @@ def match_and_print():
         with atomic_file(config.sheet) as tmp, open(tmp, "wb") as handle:
             handle.write(sheet_png(matches, found, config.sheet_queries))
     for query, ranked in matches:
-        print(f"query {query}:")
+        print(f"query {query}:" + ("" if ranked else " no match"))
         for rank, (gallery, distance) in enumerate(ranked, 1):
             print(f"  {rank:3d}. {gallery}  {distance:.4f}")
 

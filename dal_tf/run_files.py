@@ -5,6 +5,8 @@
                    person ids: never read by training, only to refuse evaluating a model on
                    people it trained on)
     results.json   the final evaluation
+    merges.csv     tracklet,partner: the cross-camera merges of the final anchor tables, each
+                   tracklet named <camera>/<tracklet> by its frames' folders
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dal_tf.errors import UserInputError
 CONFIG = "config.json"
 RUN_INFO = "run_info.json"
 RESULTS = "results.json"
+MERGES = "merges.csv"
+MERGE_COLUMNS = ["tracklet", "partner"]
 # Settings that fix the shape of what a checkpoint holds or what its anchors mean: a rerun in the
 # same --train_dir must agree on them to resume.
 RESUME_KEYS = ("data", "model", "association", "batch_size", "seed", "objective", "mixed_precision")
@@ -58,3 +62,24 @@ def check_resumable(config: TrainConfig, train_dir: str):
                 f"--train_dir={train_dir} holds a run with other {key} settings ({saved[key]} vs {current[key]}); "
                 "use a new --train_dir"
             )
+
+
+def merges_csv(names: list[str], partners) -> str:
+    """names: each anchor row's tracklet; partners [N, P]: rows merged with it, -1 for none."""
+    lines = [",".join(MERGE_COLUMNS)]
+    for row, merged in enumerate(partners.tolist()):
+        lines += [f"{names[row]},{names[other]}" for other in merged if other >= 0]
+    return "\n".join(lines) + "\n"
+
+
+def read_merges(train_dir: str) -> list[tuple[str, str]]:
+    """(tracklet, partner) of every merge a run logged."""
+    import csv
+
+    path = os.path.join(train_dir, MERGES)
+    try:
+        with open(path, newline="") as handle:
+            return [(row["tracklet"], row["partner"]) for row in csv.DictReader(handle)]
+    except (OSError, KeyError) as error:
+        raise UserInputError(f"--train_dir={train_dir}: cannot read {MERGES} ({error}); runs of this dal_tf "
+                             "write it") from error

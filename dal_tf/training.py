@@ -15,11 +15,12 @@ from dal_tf.config import TrainConfig
 from dal_tf.datasets import registry
 from dal_tf.datasets.base import ReidDataset
 from dal_tf.errors import UserInputError, op_error_message
-from dal_tf.io_utils import atomic_write_json
+from dal_tf.datasets.folders_layout import tracklet_name
+from dal_tf.io_utils import atomic_write_json, atomic_write_text
 from dal_tf.model import DALModel, EmbeddingModel
 from dal_tf.model_setup import build_model, run_info
 from dal_tf.progress import Progress
-from dal_tf.run_files import CONFIG, RESULTS, RUN_INFO, check_resumable
+from dal_tf.run_files import CONFIG, MERGES, RESULTS, RUN_INFO, check_resumable, merges_csv
 
 
 def run(config: TrainConfig, log=print) -> dict:
@@ -78,9 +79,11 @@ def run(config: TrainConfig, log=print) -> dict:
     results = dict(step=step, dataset=config.data.dataset, split=config.data.split, protocol=dataset.protocol,
                    pooling=config.pooling, weights="ema", config=config.to_dict())
     if isinstance(model, DALModel):
-        results["associations"] = merges.summary(model.anchors.merge_partners().numpy(),
-                                                 dataset.train.tracklets_per_camera)
+        partners = model.anchors.merge_partners().numpy()
+        results["associations"] = merges.summary(partners, dataset.train.tracklets_per_camera)
         log(merges.describe(results["associations"], dataset.camera_names))
+        by_row = sorted(dataset.train.tracklets, key=lambda t: (t.camera, t.index))  # the anchor rows' order
+        atomic_write_text(os.path.join(config.train_dir, MERGES), merges_csv([tracklet_name(t) for t in by_row], partners))
     if not dataset.query.tracklets:
         results.update(scores=None, note=scoring.NOTHING_TO_SCORE)
         log(scoring.NOTHING_TO_SCORE)

@@ -56,7 +56,7 @@ def test_nearest_neighbours_equal_brute_force_across_blocks():
     x = rng.normal(size=(53, 6))
     cameras = rng.integers(0, 3, 53)
     indices, distances = clustering.nearest_neighbours(
-        x, 5, rows_per_block=7, allowed=lambda rows, cols: cameras[rows, None] != cameras[None, cols])
+        clustering.Distances(x), 5, rows_per_block=7, other_cameras=cameras)
     dense = cdist(x, x)
     dense[cameras[:, None] == cameras[None, :]] = np.inf
     order = np.argsort(dense, axis=1, kind="stable")[:, :5]
@@ -85,3 +85,28 @@ def test_overlapping_in_time_equals_all_pairs():
     assert clustering.overlapping_in_time(cameras, first, last).tolist() == [list(p) for p in expected]
     # touching spans share a frame; consecutive ones do not
     assert clustering.overlapping_in_time([0, 0, 0], [0, 5, 6], [5, 5, 9]).tolist() == [[0, 1]]
+
+
+def test_distances_from_a_matrix_equal_those_from_features():
+    x = np.random.default_rng(4).normal(size=(9, 3))
+    from_features, from_matrix = clustering.Distances(x), clustering.Distances(matrix=cdist(x, x))
+    rows = np.array([4, 0, 8])
+    np.testing.assert_allclose(from_features.rows(rows), from_matrix.rows(rows), atol=1e-7)  # sqrt of a rounded 0
+    np.testing.assert_allclose(from_features.pairs([1, 2], [5, 2]), [cdist(x, x)[1, 5], 0.0], atol=1e-12)
+
+
+def test_faiss_search_finds_the_exact_neighbours_at_their_distances():
+    pytest.importorskip("faiss")
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(400, 16))
+    cameras = rng.integers(0, 3, 400)
+    for other in (None, cameras):
+        exact, exact_d = clustering.nearest_neighbours(clustering.Distances(x), 5, other_cameras=other)
+        found, found_d = clustering.nearest_neighbours(clustering.Distances(x), 5, other_cameras=other,
+                                                       search="faiss")
+        recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact, found)])
+        assert recall > 0.95
+        assert (found != np.arange(400)[:, None]).all()
+        if other is not None:
+            assert (cameras[found] != cameras[:, None]).all()
+        np.testing.assert_allclose(found_d, np.linalg.norm(x[found] - x[:, None], axis=2), rtol=1e-4)

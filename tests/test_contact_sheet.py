@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dal_tf import contact_sheet as cs
-from dal_tf.config import MatchConfig
+from dal_tf.config import EmbeddingConfig, MatchConfig
 from dal_tf.errors import UserInputError
 
 
@@ -35,7 +35,8 @@ def test_rows_cells_and_borders_by_hand():
     (dict(query="q", gallery="g", data_dir="d"), "give --query and --gallery, or --data_dir"),
     (dict(data_dir="d", sheet="s.jpg"), "--sheet=s.jpg must end in .png"),
     (dict(data_dir="d", sheet_queries=0), "--sheet_queries=0 must be >= 1"),
+    (dict(data_dir="d", max_distance="-1"), "--max_distance='-1' must be a distance"),
 ])
 def test_match_flags(settings, message):
     with pytest.raises(UserInputError, match=message):
-        MatchConfig(saved_model="m", **settings)
+        MatchConfig(embedding=EmbeddingConfig(saved_model="m"), **settings)

@@ -64,3 +64,20 @@ def track_identities(accumulator) -> dict[int, int]:
     counts = paired.groupby(["HId", "OId"]).size().reset_index(name="frames")
     best = counts.sort_values(["HId", "frames", "OId"], ascending=[True, False, True]).drop_duplicates("HId")
     return {int(h): int(o) for h, o in zip(best["HId"], best["OId"])}
+
+
+def multi_camera_id_scores(truth: dict[str, np.ndarray], hypotheses: dict[str, np.ndarray]) -> dict[str, float]:
+    """IDF1, IDP and IDR of global ids over all cameras together, as the DukeMTMC and AI City
+    multi-camera scores are computed: each camera's frames are one stretch of a single sequence,
+    so an identity must keep its id from camera to camera. Both map camera -> (frame, id, x, y, w, h)."""
+    mm = _motmetrics()
+    cameras = sorted(truth)
+    span = 1 + int(max(max(t[:, 0].max(initial=0) for t in truth.values()),
+                       max((h[:, 0].max(initial=0) for h in hypotheses.values()), default=0)))
+
+    def joined(tracks):
+        parts = [tracks.get(c, np.zeros((0, 6))) + np.array([i * span, 0, 0, 0, 0, 0]) for i, c in enumerate(cameras)]
+        return np.concatenate(parts)
+
+    table = mm.metrics.create().compute(accumulate(joined(truth), joined(hypotheses)), metrics=["idf1", "idp", "idr"])
+    return {name: float(table[name].iloc[0]) for name in ("idf1", "idp", "idr")}

@@ -1,0 +1,112 @@
+"""dal_tf.people, dal_tf.identity_scores and dal_tf.calibration against dense references (SciPy,
+brute force) and hand-computed cases."""
+
+import numpy as np
+import pytest
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import cdist, pdist
+
+from dal_tf import calibration, people
+from dal_tf.clustering import Distances
+from dal_tf.identity_scores import clustering_scores
+
+
+def same_partition(a, b):
+    return bool(((a[:, None] == a[None, :]) == (b[:, None] == b[None, :])).all())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_graph_clustering_equals_dense_average_linkage(seed):
+    # every pair is in the graph (neighbours = n - 1): pruning to the components below the
+    # threshold must give exactly SciPy's dense average linkage
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.normal(c, 0.4, (6, 5)) for c in rng.normal(0, 1.5, (7, 5))])
+    cameras = rng.integers(0, 3, len(x))
+    tree = linkage(pdist(x), "average")
+    heights = tree[:, 2]
+    for cut in np.quantile(heights, [0.4, 0.8]):
+        threshold = (heights[heights <= cut].max() + heights[heights > cut].min()) / 2  # not at a merge's height
+        ours = people.cluster(Distances(x), cameras, threshold, len(x) - 1, np.zeros((0, 2)))
+        assert same_partition(ours, fcluster(tree, threshold, "distance"))
+
+
+def test_cannot_links_keep_overlapping_tracklets_apart():
+    # two tight pairs; (0, 1) overlap in time, so 0 and 1 stay apart whatever the threshold
+    x = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0]])
+    cameras = np.array([0, 0, 1, 1])
+    joined = people.cluster(Distances(x), cameras, 10.0, 3, np.zeros((0, 2)))
+    assert len(set(joined.tolist())) == 1
+    apart = people.cluster(Distances(x), cameras, 10.0, 3, np.array([[0, 1]]))
+    assert apart[0] != apart[1] and len(set(apart.tolist())) == 2
+
+
+def test_mutual_cross_camera_pairs_equal_brute_force():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(40, 4))
+    cameras = rng.integers(0, 3, 40)
+    d = cdist(x, x)
+    d[cameras[:, None] == cameras[None, :]] = np.inf
+    nearest = d.argmin(1)
+    expected = sorted((i, int(nearest[i])) for i in range(40) if nearest[nearest[i]] == i and i < nearest[i])
+    assert people.mutual_cross_camera_pairs(Distances(x), cameras).tolist() == [list(p) for p in expected]
+
+
+def test_estimated_threshold_separates_mutual_pairs_from_time_overlaps():
+    # three people, each in camera 0 and 1, 0.1 apart; people 1 unit apart; overlaps in camera 0
+    x = np.array([[0.0], [0.1], [1.0], [1.1], [2.0], [2.1]])
+    cameras = np.array([0, 1, 0, 1, 0, 1])
+    cannot = np.array([[0, 2], [2, 4], [0, 4]] * 7)  # repeated past MIN_NEGATIVES
+    threshold = people.estimated_threshold(Distances(x), cameras, cannot)
+    # positives are at 0.1, negatives at 1 and 2: midway between 0.1 and 1
+    assert threshold.value == pytest.approx(0.55) and threshold.positives == 3
+    assert threshold.negative_pairs == "time overlaps in one camera"
+    few = people.estimated_threshold(Distances(x), cameras, cannot[:2])
+    assert few.negative_pairs.startswith("random cross-camera pairs")
+
+
+def test_people_are_numbered_by_cameras_then_size_then_first_tracklet():
+    labels = np.array([5, 5, 7, 7, 7, 9, 9, 3])
+    cameras = np.array([0, 0, 0, 0, 1, 0, 1, 0])
+    # 7: 2 cameras, 3 tracklets; 9: 2 cameras, 2; 5: 1 camera, 2; 3: 1 camera, 1
+    assert people.numbered(labels, cameras).tolist() == [3, 3, 1, 1, 1, 2, 2, 4]
+
+
+def test_centre_distance_hand_case():
+    features = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    # person 1's centre is (1, 1) / sqrt 2; each member is sqrt(2 - sqrt 2) from it
+    d = people.centre_distances(features, np.array([1, 1, 2]))
+    np.testing.assert_allclose(d, [np.sqrt(2 - np.sqrt(2))] * 2 + [0.0], atol=1e-12)
+
+
+def test_clustering_scores_hand_case():
+    # truth a a a b b; clusters {0,1} {2,3,4}: pairs joined 1 + 3 = 4, right 1 + 1 = 2; true pairs 3 + 1
+    scores = clustering_scores(np.array([1, 1, 2, 2, 2, 3]), np.array([0, 0, 0, 1, 1, -1]))
+    assert scores["pairwise_precision"] == pytest.approx(2 / 4) and scores["pairwise_recall"] == pytest.approx(2 / 4)
+    # BCubed precision: 1, 1, 1/3, 2/3, 2/3; recall: 2/3, 2/3, 1/3, 1, 1
+    assert scores["bcubed_precision"] == pytest.approx((2 + 5 / 3) / 5)
+    assert scores["bcubed_recall"] == pytest.approx((4 / 3 + 1 / 3 + 2) / 5)
+    assert (scores["people_found"], scores["true_people"], scores["tracklets"]) == (2, 2, 5)
+
+
+def test_calibration_thresholds_hand_cases():
+    positive, negative = np.array([0.1, 0.2, 0.3, 0.6]), np.array([0.4, 0.5, 0.7, 0.8])
+    # at 0.3: FNMR 1/4 (0.6 missed), FMR 0; at 0.4: FNMR 1/4, FMR 1/4 (0.4 matched); at 0.6: 0 and 2/4
+    threshold, rate = calibration.equal_error(positive, negative)
+    assert threshold == pytest.approx(0.4) and rate == pytest.approx(0.25)
+    assert calibration.threshold_at(negative, 0.0) == pytest.approx(0.2)  # midway 0 .. 0.4
+    assert calibration.threshold_at(negative, 0.25) == pytest.approx(0.45)
+    assert calibration.threshold_at(negative, 0.6) == pytest.approx(0.6)
+
+
+def test_labelled_pairs_all_and_sampled_agree_on_positives(monkeypatch):
+    rng = np.random.default_rng(2)
+    cameras, truth = rng.integers(0, 2, 60), rng.integers(-1, 10, 60)
+    positives, negatives = calibration.labelled_pairs(cameras, truth)
+    for a, b in np.concatenate([positives, negatives]):
+        assert cameras[a] != cameras[b] and truth[a] >= 0 and truth[b] >= 0
+    assert (truth[positives[:, 0]] == truth[positives[:, 1]]).all()
+    assert (truth[negatives[:, 0]] != truth[negatives[:, 1]]).all()
+    monkeypatch.setattr(calibration, "ALL_PAIRS_LIMIT", 50)
+    sampled_positives, sampled = calibration.labelled_pairs(cameras, truth)
+    assert {tuple(p) for p in np.sort(sampled_positives, 1).tolist()} == {tuple(p) for p in positives.tolist()}
+    assert len(sampled) <= 50 and (truth[sampled[:, 0]] != truth[sampled[:, 1]]).all()
