@@ -448,18 +448,34 @@ def named_values(specs: tuple[str, ...], flag: str) -> dict[str, str]:
 
 
 @dataclasses.dataclass(frozen=True)
-class TrackletsConfig(Checked):
-    """What data_prep.tracklets crops: tracks of people in one video per camera."""
+class CameraVideos(Checked):
+    """One video per camera and, where given, its boxes (data_prep.tracklets, data_prep.features)."""
 
     video: tuple[str, ...] = option((), "CAMERA=PATH, once per camera: a video file OpenCV reads, or a folder of "
                                     "frames (naturally sorted).")
-    out: str = option("", "Directory to write: OUT/<camera>/<track>/<frame>.jpg and tracks.csv.")
     tracks: tuple[str, ...] = option((), "CAMERA=PATH, once per camera: tracks in the MOTChallenge text format "
                                      "(frame,id,x,y,w,h,conf,...; frames from 1) from your own detector and tracker; "
                                      "without: the built-in background-subtraction detector and IoU tracker.")
     region: tuple[str, ...] = option((), "CAMERA=X,Y,W,H: use only this rectangle of the camera's frames (e.g. the "
                                      "halves of one video as two cameras); --tracks boxes are then in its "
                                      "coordinates.")
+
+    def __post_init__(self):
+        super().__post_init__()
+        cameras = named_values(self.video, "video")
+        for flag in ("tracks", "region"):
+            unknown = set(named_values(getattr(self, flag), flag)) - set(cameras)
+            _require(not unknown, f"--{flag} names cameras without a --video: {', '.join(sorted(unknown))}")
+        _require(not self.tracks or len(self.tracks) == len(cameras),
+                 "give --tracks for every camera, or for none (the built-in detector and tracker)")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackletsConfig(Checked):
+    """What data_prep.tracklets crops: tracks of people in one video per camera."""
+
+    cameras: CameraVideos = CameraVideos()
+    out: str = option("", "Directory to write: OUT/<camera>/<track>/<frame>.jpg and tracks.csv.")
     ground_truth: tuple[str, ...] = option((), "CAMERA=PATH: MOTChallenge ground truth; prints MOTA / IDF1 of the "
                                            "tracks (motmetrics) and writes OUT/identities.csv (each track's most "
                                            "overlapped ground-truth id).")
@@ -470,17 +486,32 @@ class TrackletsConfig(Checked):
 
     def __post_init__(self):
         super().__post_init__()
-        _require(bool(self.video), "--video=CAMERA=PATH is required, once per camera")
+        _require(bool(self.cameras.video), "--video=CAMERA=PATH is required, once per camera")
         _require(bool(self.out), "--out is required")
-        cameras = named_values(self.video, "video")
-        for flag in ("tracks", "region", "ground_truth"):
-            unknown = set(named_values(getattr(self, flag), flag)) - set(cameras)
-            _require(not unknown, f"--{flag} names cameras without a --video: {', '.join(sorted(unknown))}")
-        _require(not self.tracks or len(self.tracks) == len(cameras),
-                 "give --tracks for every camera, or for none (the built-in detector and tracker)")
+        unknown = set(named_values(self.ground_truth, "ground_truth")) - set(named_values(self.cameras.video, "video"))
+        _require(not unknown, f"--ground_truth names cameras without a --video: {', '.join(sorted(unknown))}")
         _require(self.min_length >= 1 and self.frame_stride >= 1, "--min_length and --frame_stride must be >= 1")
         _require(self.min_box_height >= 1 and self.min_box_width >= 1,
                  "--min_box_height and --min_box_width must be >= 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class FeaturesConfig(Checked):
+    """What data_prep.features embeds: every box of one tracks or detections file per camera."""
+
+    export: str = option("", "An export of dal_tf.export (SavedModel, ONNX or LiteRT).")
+    cameras: CameraVideos = CameraVideos()
+    out: str = option("", "Directory to write <camera>.npy (DeepSORT's rows), <camera>.txt and "
+                      "<camera>.features.npy to.")
+    crops_per_batch: int = option(64, "Crops embedded at once (memory is bounded by it).")
+
+    def __post_init__(self):
+        super().__post_init__()
+        _require(bool(self.export), "--export is required")
+        _require(bool(self.cameras.video) and bool(self.cameras.tracks),
+                 "--video=CAMERA=PATH and --tracks=CAMERA=MOT.txt are required, once per camera")
+        _require(bool(self.out), "--out is required")
+        _require(self.crops_per_batch >= 1, f"--crops_per_batch={self.crops_per_batch} must be >= 1")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,9 +1,13 @@
-"""Export a trained run's EMA weights as a SavedModel that needs neither dal_tf nor the data set.
+"""Export a trained run's EMA weights as a SavedModel, an ONNX or a LiteRT file that needs
+neither dal_tf nor the data set, with dal_tf_export.json beside it.
 
     python -m dal_tf.export --train_dir=runs/demo --out=exports/demo
+    python -m dal_tf.export --train_dir=runs/demo --out=exports/demo_onnx --format=onnx --input=imagenet_nchw
+    python -m dal_tf.export --train_dir=runs/demo --out=exports/demo_litert --format=litert --quantize=float16
 
-The signatures are described in dal_tf/saved_model.py. An existing --out that a previous export
-wrote (it holds dal_tf_export.json) is replaced; any other existing path is refused.
+The SavedModel's signatures are described in dal_tf/saved_model.py; the ONNX and LiteRT files
+(OUT/model.onnx, OUT/model.tflite) in dal_tf/export_formats.py. An existing --out that a previous
+export wrote (it holds dal_tf_export.json) is replaced; any other existing path is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +21,14 @@ from absl import flags  # noqa: E402
 from dal_tf import flag_defs  # noqa: E402
 
 flags.DEFINE_string("train_dir", None, "Training run to export (its latest checkpoint).")
-flags.DEFINE_string("out", None, "SavedModel directory to write.")
+flags.DEFINE_string("out", None, "Directory to write the export and its dal_tf_export.json to.")
+flags.DEFINE_enum("format", "saved_model", ["saved_model", "onnx", "litert"],
+                  "saved_model (uint8 frames of any size, resized inside), onnx or litert (frames at the trained "
+                  "size in the --input convention, resized outside).")
+flags.DEFINE_enum("input", "uint8_nhwc", ["uint8_nhwc", "imagenet_nchw", "imagenet_nhwc"],
+                  "--format=onnx, litert: uint8 RGB NHWC as the SavedModel takes, or float RGB /255 normalised "
+                  "with ImageNet's mean and std, NCHW (BoxMOT's and torchreid's ONNX) or NHWC (BoxMOT's TFLite).")
+flags.DEFINE_enum("quantize", "none", ["none", "float16"], "--format=litert: float16 weights (half the file).")
 flags.mark_flags_as_required(["train_dir", "out"])
 
 FLAGS = flags.FLAGS
@@ -26,6 +37,7 @@ FLAGS = flags.FLAGS
 def export():
     from dal_tf import checkpoints
     from dal_tf.errors import UserInputError
+    from dal_tf.export_formats import export_runtime
     from dal_tf.run_files import training_people
     from dal_tf.saved_model import export_saved_model
 
@@ -35,9 +47,17 @@ def export():
     if people is None:
         raise UserInputError(f"--train_dir={FLAGS.train_dir} does not record its training people, so its export "
                              "could not refuse to be evaluated on them; train it again with this dal_tf")
-    metadata = export_saved_model(model, config, FLAGS.out, step=checkpoints.checkpoint_step(checkpoint),
-                                  training_people=people)
-    print(f"exported {checkpoint} (EMA weights, {metadata['feature_dim']}-d) to {os.path.abspath(FLAGS.out)}")
+    step = checkpoints.checkpoint_step(checkpoint)
+    if FLAGS.format == "saved_model":
+        if FLAGS.input != "uint8_nhwc" or FLAGS.quantize != "none":
+            raise UserInputError("--input and --quantize apply to --format=onnx and litert; the SavedModel takes "
+                                 "uint8 frames")
+        metadata = export_saved_model(model, config, FLAGS.out, step=step, training_people=people)
+    else:
+        metadata = export_runtime(model, config, FLAGS.out, fmt=FLAGS.format, convention=FLAGS.input,
+                                  quantize=FLAGS.quantize, step=step, training_people=people)
+    print(f"exported {checkpoint} (EMA weights, {metadata['feature_dim']}-d) as {FLAGS.format} to "
+          f"{os.path.abspath(FLAGS.out)}")
 
 
 if __name__ == "__main__":

@@ -82,26 +82,33 @@ def model_embedder(network: Callable, model: ModelConfig, step: int) -> FrameEmb
 
 
 def saved_model_embedder(path: str, flag: str = "--saved_model") -> tuple[FrameEmbedder, dict]:
-    """An export of dal_tf.export and its metadata. Frames are resized to the export's input size
-    and rounded to uint8 in the pipeline (so that they batch); at that size the export's own
-    resize is the identity."""
-    metadata_path = os.path.join(path, METADATA)
+    """An export of dal_tf.export (a SavedModel directory; an ONNX or LiteRT export's directory or
+    its file) and its metadata. Frames are resized to the export's input size and rounded to uint8
+    in the pipeline (so that they batch); at that size the SavedModel's own resize is the identity,
+    and the ONNX and LiteRT files take frames at that size."""
+    directory = os.path.dirname(path) if os.path.isfile(path) else path
+    metadata_path = os.path.join(directory, METADATA)
     try:
         with open(metadata_path) as handle:
             metadata = json.load(handle)
     except (OSError, ValueError) as error:
         raise UserInputError(f"{flag}={path} is not a dal_tf export: cannot read {metadata_path}") from error
-    try:
-        embed_frames = tf.saved_model.load(path).signatures["embed_frames"]
-    except (OSError, ValueError, KeyError) as error:
-        raise UserInputError(f"{flag}={path} does not hold a SavedModel with an embed_frames signature") from error
+    if metadata.get("format", "saved_model") == "saved_model":
+        try:
+            embed_frames = tf.saved_model.load(directory).signatures["embed_frames"]
+        except (OSError, ValueError, KeyError) as error:
+            raise UserInputError(f"{flag}={path} does not hold a SavedModel with an embed_frames signature") from error
+        embed = lambda images: embed_frames(images=images)["embeddings"]  # noqa: E731
+    else:
+        from dal_tf.runtime_embedders import runtime_embed
+
+        embed = runtime_embed(directory, metadata, flag)
     height, width = metadata["image_height"], metadata["image_width"]
 
     def batches(paths, batch_size, read):
         return input_pipeline.uint8_frames_dataset(paths, batch_size, height, width, read)
 
-    embedder = FrameEmbedder(lambda images: embed_frames(images=images)["embeddings"], batches, metadata["step"])
-    return embedder, metadata
+    return FrameEmbedder(embed, batches, metadata["step"]), metadata
 
 
 def tracklet_features(embedder: FrameEmbedder, tracklets: TrackletSet, *, batch_size: int = 64,

@@ -24,13 +24,28 @@ from dal_tf.io_utils import atomic_directory, atomic_write_json
 METADATA = "dal_tf_export.json"
 
 
+def export_metadata(model: TrainedNetwork, config: TrainConfig, *, step: int, training_people: dict) -> dict:
+    """What every export's dal_tf_export.json says of the run and the embedding; the format adds
+    its file and input."""
+    from dal_tf import __version__
+
+    m = config.model
+    return dict(backbone=m.backbone, alpha=m.alpha, image_height=m.image_height, image_width=m.image_width,
+                feature_dim=backbones.feature_dim(model.backbone), step=step, weights="ema",
+                dataset=config.data.dataset, split=config.data.split, training_people=training_people,
+                data=dataclasses.asdict(dataclasses.replace(config.data, data_dir="")),
+                association=config.association.association, objective=config.objective,
+                output=dict(name="features", dim=backbones.feature_dim(model.backbone), l2_normalised=True),
+                pooling="tracklets: the max over their l2-normalised frame features, then l2-normalised",
+                dal_tf_version=__version__)
+
+
 def export_saved_model(model: TrainedNetwork, config: TrainConfig, out_dir: str, *, step: int,
                        training_people: dict) -> dict:
     """Writes `model`'s EMA weights as a SavedModel at out_dir (atomically); returns the metadata,
     which keeps the run's training people so that evaluate refuses to test the export on them."""
     out_dir = os.path.abspath(out_dir)
-    if os.path.lexists(out_dir) and not os.path.isfile(os.path.join(out_dir, METADATA)):
-        raise UserInputError(f"--out={out_dir} exists and is not a dal_tf export; choose a new path")
+    refuse_foreign(out_dir)
     m = config.model
     backbone = model.backbone
 
@@ -46,10 +61,8 @@ def export_saved_model(model: TrainedNetwork, config: TrainConfig, out_dir: str,
         lambda images: {"embedding": association.l2_normalize(tf.reduce_max(embed(images), axis=0))},
         input_signature=[frames_spec],
     )
-    metadata = dict(backbone=m.backbone, alpha=m.alpha, image_height=m.image_height, image_width=m.image_width,
-                    feature_dim=backbones.feature_dim(backbone), step=step, weights="ema", input="uint8 RGB",
-                    dataset=config.data.dataset, split=config.data.split, training_people=training_people,
-                    data=dataclasses.asdict(dataclasses.replace(config.data, data_dir="")))
+    metadata = dict(export_metadata(model, config, step=step, training_people=training_people), format="saved_model",
+                    input="uint8 RGB", resize="inside the graph: any frame size, TF1's legacy bilinear rule")
 
     with atomic_directory(out_dir) as tmp:
         # Variables are saved with the values they hold now: the averages.
@@ -59,3 +72,9 @@ def export_saved_model(model: TrainedNetwork, config: TrainConfig, out_dir: str,
             })
         atomic_write_json(os.path.join(tmp, METADATA), metadata)
     return metadata
+
+
+def refuse_foreign(out_dir: str):
+    """An existing --out is replaced only where an earlier export wrote it."""
+    if os.path.lexists(out_dir) and not os.path.isfile(os.path.join(out_dir, METADATA)):
+        raise UserInputError(f"--out={out_dir} exists and is not a dal_tf export; choose a new path")

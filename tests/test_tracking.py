@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from dal_tf.config import SyntheticVideoConfig, TrackletsConfig
+from dal_tf.config import SyntheticVideoConfig, CameraVideos, TrackletsConfig
 from dal_tf.datasets.synthetic.videos import write_videos
 from dal_tf.errors import UserInputError
 from dal_tf.tracking import scores
@@ -33,10 +33,13 @@ def videos(tmp_path_factory):
     return out
 
 
-def inputs(videos, **flags):
+def inputs(videos, files=()):
+    """TrackletsConfig's camera fields: both videos, and their ground truth as each of `files`."""
     cameras = ("cam1", "cam2")
-    return dict(video=tuple(f"{c}={videos}/{c}.avi" for c in cameras), **{
-        name: tuple(f"{c}={videos}/{c}.gt.txt" for c in cameras) for name in flags.pop("files", ())}, **flags)
+    given = {name: tuple(f"{c}={videos}/{c}.gt.txt" for c in cameras) for name in files}
+    ground_truth = given.pop("ground_truth", ())
+    return dict(cameras=CameraVideos(video=tuple(f"{c}={videos}/{c}.avi" for c in cameras), **given),
+                ground_truth=ground_truth)
 
 
 def test_iou_by_hand():
@@ -169,8 +172,8 @@ def test_output_is_all_or_nothing(videos, tmp_path):
     out = tmp_path / "out"
     bad = tmp_path / "late.txt"  # a track in a frame after the video's last
     bad.write_text(open(f"{videos}/cam2.gt.txt").read() + f"{VIDEOS['frames'] + 5},1,0,0,20,50,1,1,1\n")
-    config = TrackletsConfig(out=str(out), video=(f"cam1={videos}/cam1.avi", f"cam2={videos}/cam2.avi"),
-                             tracks=(f"cam1={videos}/cam1.gt.txt", f"cam2={bad}"))
+    config = TrackletsConfig(out=str(out), cameras=CameraVideos(
+        video=(f"cam1={videos}/cam1.avi", f"cam2={videos}/cam2.avi"), tracks=(f"cam1={videos}/cam1.gt.txt", f"cam2={bad}")))
     line = len(open(bad).read().splitlines())
     with pytest.raises(UserInputError, match=f"the tracks file's line {line} names frame {VIDEOS['frames'] + 5}, but "
                                              f"the video has {VIDEOS['frames']} frames"):

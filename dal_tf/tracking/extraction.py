@@ -47,11 +47,11 @@ class Camera:
 
 def cameras(config: TrackletsConfig) -> list[Camera]:
     """Every camera's input, all checked before any work starts."""
-    regions = named_values(config.region, "region")
-    tracks = named_values(config.tracks, "tracks")
+    regions = named_values(config.cameras.region, "region")
+    tracks = named_values(config.cameras.tracks, "tracks")
     truth = named_values(config.ground_truth, "ground_truth")
     result = []
-    for name, path in named_values(config.video, "video").items():
+    for name, path in named_values(config.cameras.video, "video").items():
         region = parse_region(regions[name], f"--region={name}={regions[name]}") if name in regions else None
         given, lines = read_tracks(tracks[name], f"--tracks={name}={tracks[name]}") if name in tracks else (None, None)
         gt = read_tracks(truth[name], f"--ground_truth={name}={truth[name]}")[0] if name in truth else None
