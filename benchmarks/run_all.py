@@ -36,6 +36,8 @@ def main():
     run("bench_input_pipeline.py", f"--step_seconds={step_seconds}")
     run("bench_anchor_scaling.py")
     run("bench_release_step.py")
+    run("bench_identities_scale.py", "--sizes", "10000,100000")  # the million: see its docstring
+    run("bench_export_speed.py", "--rounds", "3", "--seconds", "1")
 
 
 if __name__ == "__main__":

@@ -18,15 +18,15 @@ from dal_tf import association
 from dal_tf.errors import UserInputError
 
 ONNX_FILE, LITERT_FILE = "model.onnx", "model.tflite"
-# onnxruntime takes any opset up to 21; TensorRT 8.6 and 10 parse 17 (LayerNormalization's).
+# onnxruntime runs every opset to 21 and beyond; TensorRT 8.6 parses opsets up to 17, TensorRT 10 too.
 ONNX_OPSET = 17
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 INPUTS = {
     "uint8_nhwc": dict(dtype="uint8", layout="NHWC", channels="RGB", value_range=[0, 255], normalisation="none"),
     "imagenet_nchw": dict(dtype="float32", layout="NCHW", channels="RGB", value_range="(pixel / 255 - mean) / std",
-                          normalisation=dict(mean=IMAGENET_MEAN, std=IMAGENET_STD)),
+                          normalisation=dict(mean=list(IMAGENET_MEAN), std=list(IMAGENET_STD))),
     "imagenet_nhwc": dict(dtype="float32", layout="NHWC", channels="RGB", value_range="(pixel / 255 - mean) / std",
-                          normalisation=dict(mean=IMAGENET_MEAN, std=IMAGENET_STD)),
+                          normalisation=dict(mean=list(IMAGENET_MEAN), std=list(IMAGENET_STD))),
 }
 EXTRA = "pip install '.[export]' (tf2onnx, onnxruntime, ai-edge-litert)"
 
@@ -39,7 +39,7 @@ def input_spec(convention: str, height: int, width: int) -> tf.TensorSpec:
 def network_input(images: tf.Tensor, convention: str) -> tf.Tensor:
     """Frames in `convention` as the network's input, RGB NHWC in [-1, 1]."""
     if convention == "uint8_nhwc":
-        pixels = tf.cast(images, tf.float32) / 255.0
+        pixels = tf.image.convert_image_dtype(images, tf.float32)  # as the SavedModel's prepare_frames
     else:
         if INPUTS[convention]["layout"] == "NCHW":
             images = tf.transpose(images, [0, 2, 3, 1])

@@ -18,7 +18,7 @@ def test_readme_flag_table_is_the_one_generated_from_the_config():
 
 def test_every_option_has_help_and_choice_defaults_are_allowed():
     for cls in (config.TrainConfig, config.EvalRequest, config.MatchConfig, config.PrepareConfig,
-                config.IdentitiesConfig, config.CalibrateConfig, config.ScoreIdentitiesConfig):
+                config.IdentitiesConfig, config.CalibrateConfig, config.ScoreIdentitiesConfig, config.FeaturesConfig):
         for field, _ in flag_defs.option_fields(cls):
             assert field.metadata["help"].endswith((".", ")")), field.name
             choices = field.metadata["choices"]
@@ -31,7 +31,8 @@ def test_every_option_has_help_and_choice_defaults_are_allowed():
                                         ("dal_tf.match", config.MatchConfig), ("data_prep.prepare", config.PrepareConfig),
                                         ("dal_tf.identities", config.IdentitiesConfig),
                                         ("dal_tf.calibrate", config.CalibrateConfig),
-                                        ("dal_tf.score_identities", config.ScoreIdentitiesConfig)])
+                                        ("dal_tf.score_identities", config.ScoreIdentitiesConfig),
+                                        ("data_prep.features", config.FeaturesConfig)])
 def test_help_lists_every_flag_of_the_entry_point(module, cls):
     shown = run_module(module, ["--help"]).stdout
     for field, _ in flag_defs.option_fields(cls):

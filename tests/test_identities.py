@@ -185,3 +185,18 @@ def test_bad_input_one_line_and_no_output(footage, tmp_path):
     refused([*base, "--videos=cam9"], "--videos=cam9: no camera 'cam9'")
     refused([*base, f"--videos=cam1={tmp_path}/missing.avi"], "is not there")
     refused([*base, "--max_distance=x"], "--max_distance='x' must be a distance", module="dal_tf.match")
+
+
+def test_features_of_every_box_in_deepsorts_layout(footage):
+    out = footage / "features"
+    result = run_module("data_prep.features", [
+        f"--export={footage}/export", f"--video=cam1={footage}/videos/cam1.avi", f"--tracks=cam1={footage}/videos/cam1.gt.txt",
+        f"--out={out}"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [[float(v) for v in line.split(",")] for line in open(footage / "videos" / "cam1.gt.txt") if line.strip()]
+    rows = np.load(out / "cam1.npy")
+    assert rows.shape[0] == len(lines) and rows.dtype == np.float32
+    np.testing.assert_allclose(rows[:, :6], [line[:6] for line in lines])
+    np.testing.assert_allclose(np.linalg.norm(rows[:, 10:], axis=1), 1.0, rtol=1e-5)  # l2-normalised features
+    np.testing.assert_array_equal(np.load(out / "cam1.features.npy"), rows[:, 10:])
+    assert len((out / "cam1.txt").read_text().splitlines()) == len(lines)
