@@ -182,6 +182,9 @@ class TrainConfig(Checked):
                            "TF_CONFIG (multiworker); --batch_size is global.", STRATEGIES)
     mixed_precision: bool = option(False, "mixed_float16 backbone; anchors, distances and losses stay float32.")
     jit_compile: bool = option(False, "XLA-compile each replica's forward and backward pass.")
+    precise_bn: int = option(0, "After the last step, before the final evaluation and the export: re-estimate "
+                             "BatchNorm's moving statistics under the EMA weights as plain averages over this many "
+                             "training batches (PreciseBN, as fast-reid and Detectron2); 0: off, as the release.")
 
     def __post_init__(self):
         super().__post_init__()
@@ -190,6 +193,7 @@ class TrainConfig(Checked):
         _require(self.max_steps >= -1, f"--max_steps={self.max_steps} must be >= 0 (or -1 for the data set's default)")
         _require(self.checkpoint_every >= 1 and self.log_every >= 1, "--checkpoint_every and --log_every must be >= 1")
         _require(self.eval_batch_size >= 1, f"--eval_batch_size={self.eval_batch_size} must be >= 1")
+        _require(self.precise_bn >= 0, f"--precise_bn={self.precise_bn} must be >= 0 (0: off)")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -19,6 +19,7 @@ from dal_tf.datasets.folders_layout import tracklet_name
 from dal_tf.io_utils import atomic_write_json, atomic_write_text
 from dal_tf.model import DALModel, EmbeddingModel
 from dal_tf.model_setup import build_model, run_info
+from dal_tf.precise_bn import precise_batchnorm
 from dal_tf.progress import Progress
 from dal_tf.run_files import CONFIG, MERGES, RESULTS, RUN_INFO, check_resumable, merges_csv
 
@@ -66,6 +67,9 @@ def run(config: TrainConfig, log=print) -> dict:
     if start < max_steps:
         log_dir = os.path.join(config.train_dir, "logs") if chief else directory
         train_loop(model, dataset, config, manager, start, max_steps, log, strategy, log_dir)
+        if config.precise_bn:
+            re_estimate_batchnorm(model, dataset, config, strategy, log)
+            log(f"checkpoint at step {max_steps}: {manager.save(checkpoint_number=max_steps)}")
     elif restore_from is None:  # --max_steps=0: the untrained network, for evaluate and export
         # Decided on the shared directory, so that every worker of a cluster enters this
         # collective save, or none does.
@@ -95,6 +99,23 @@ def run(config: TrainConfig, log=print) -> dict:
         results.update(scores=scores, probe_cam=scores["probe_cam"])
     atomic_write_json(os.path.join(config.train_dir, RESULTS), results)
     return results
+
+
+PRECISE_BN_SEED = 7919  # the frames PreciseBN sees: a stream of their own, the same for every worker
+
+
+def re_estimate_batchnorm(model: EmbeddingModel, dataset: ReidDataset, config: TrainConfig, strategy, log):
+    """--precise_bn: the moving statistics as plain averages over training batches, under the EMA
+    weights (dal_tf.precise_bn), before the final checkpoint, evaluation and export."""
+    m = config.model
+    batches = input_pipeline.training_dataset(dataset.train, config.batch_size, m.image_height, m.image_width,
+                                              config.seed + PRECISE_BN_SEED, read=dataset.read_frame)
+    images = strategy.experimental_distribute_dataset(batches.map(lambda frames, cameras, indices: frames))
+    with model.averaged_weights():
+        used = precise_batchnorm(model.backbone, images, config.precise_bn,
+                                 run=lambda fn, batch: strategy.run(fn, args=(batch,)))
+    log(f"PreciseBN: BatchNorm statistics re-estimated under the EMA weights over {used} batches of "
+        f"{config.batch_size} frames")
 
 
 def check_steps(train_dir: str, latest: str | None, max_steps: int):

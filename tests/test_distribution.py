@@ -69,8 +69,9 @@ def test_train_on_two_replicas_equals_one_device_and_resumes_on_one(tiny_synthet
     global batch give the one-device run's first step; it then resumes without a strategy. (Over
     more steps the two part: BatchNorm over small-variance activations scales up float rounding
     layer by layer, to about 4e-5 of the features at random initialisation, until a nearest-anchor
-    choice flips; tests/distributed_equivalence.py holds a small network to 1e-6 over 5 steps.)"""
-    flags = dict(max_steps=1, checkpoint_every=1, warmup_epochs=0.1, alpha=0.25)
+    choice flips; tests/distributed_equivalence.py holds a small network to 1e-6 over 5 steps.) With
+    --precise_bn the re-estimated statistics agree too: the replicas' batches are synchronized."""
+    flags = dict(max_steps=1, checkpoint_every=1, warmup_epochs=0.1, alpha=0.25, precise_bn=2)
     one = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, str(tmp_path / "one"), **flags))
     assert one.returncode == 0, one.stderr[-2000:]
     two_dir = str(tmp_path / "two")
