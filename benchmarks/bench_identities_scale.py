@@ -9,7 +9,7 @@ Each person has 2 to 4 tracklets in different cameras of 6 (features: the person
 vector plus noise, l2-normalised); 10% of the same-camera pairs of neighbouring people overlap in
 time. Each size and search runs in a fresh process, so that its peak resident memory is its own.
 Exact search is skipped above --exact_limit tracklets (its N x N distances take hours there).
-run_all.py runs 10,000 and 100,000; the million takes this alone (docs/identities.md).
+run_all.py runs 10,000 (both searches) and 100,000 (FAISS); the rest takes this alone (docs/identities.md).
 """
 
 from __future__ import annotations
