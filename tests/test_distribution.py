@@ -140,7 +140,8 @@ def test_two_workers_train_one_model_and_rerun_it_without_hanging(tiny_synthetic
     # Both workers computed the same global steps; only the chief (worker 0) wrote the run's files.
     losses = [[line for line in stdout.splitlines() if line.startswith("step ")] for stdout, _ in outputs]
     assert len(losses[0]) == 3 and [l.split(" (")[0] for l in losses[0]] == [l.split(" (")[0] for l in losses[1]]
-    assert sorted(os.listdir(run_dir)) == ["checkpoints", "config.json", "logs", "results.json", "run_info.json"]
+    assert sorted(os.listdir(run_dir)) == ["checkpoints", "config.json", "logs", "merges.csv", "results.json",
+                                           "run_info.json"]
     # Only the chief evaluates.
     assert "| model |" in outputs[0][0] and "| model |" not in outputs[1][0]
     assert "the chief worker evaluates" in outputs[1][0]
