@@ -33,22 +33,11 @@ import numpy as np  # noqa: E402
 from bench_dal_overhead import BATCH, HEIGHT, WIDTH, batch  # noqa: E402  (the same step size and batches)
 from machine import describe  # noqa: E402
 from op_profile import op_shares, top_table  # noqa: E402
-from release_worker import RUNNER_DIR  # noqa: E402
+from release_worker import unavailable  # noqa: E402
 
 TRACKLETS = [89, 89]
 PRID_SPLIT1_FRAMES = 19455
 TARGET = 0.9
-
-
-def missing() -> str:
-    """Why the release cannot run here, or ''."""
-    if not os.path.isfile(os.path.join(RUNNER_DIR, "release_steps.py")):
-        return f"no release runner at {os.path.abspath(RUNNER_DIR)} (../shared)"
-    site = os.environ.get("DAL_RELEASE_SITE", "")
-    if not (site and os.path.isdir(os.path.join(site, "tf_slim"))):
-        return ("DAL_RELEASE_SITE names no folder with tf-slim (python -m pip install --no-deps --target DIR "
-                "-r requirements-release.txt)")
-    return ""
 
 
 class Release:
@@ -138,7 +127,7 @@ def main():
     parser.add_argument("--backbones", default="mobilenet,resnet50")
     parser.add_argument("--profile", default="", help="a folder for profiler traces; prints the op types' shares")
     args = parser.parse_args()
-    reason = missing()
+    reason = unavailable()
     if reason:
         print(f"bench_release_step: skipped: {reason}")
         return

@@ -24,8 +24,21 @@ import numpy as np
 
 RUNNER_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "reference",
                           "dal_release_runner")
+RUNNER = os.path.join(RUNNER_DIR, "release_steps.py")
 MOBILENET_FEATURES = "tower_0/MobilenetV1/Logits/AvgPool_1a/AvgPool:0"
 RESNET_FEATURES = "tower_0/resnet_v1_50/pool5:0"
+
+
+def unavailable() -> str:
+    """Why the release's runner cannot run here, or '' (tests/release_oracle.py and
+    bench_release_step.py both ask)."""
+    if not os.path.isfile(RUNNER):
+        return f"no release runner at {os.path.abspath(RUNNER_DIR)} (../shared)"
+    site = os.environ.get("DAL_RELEASE_SITE", "")
+    if not (site and os.path.isdir(os.path.join(site, "tf_slim"))):
+        return ("DAL_RELEASE_SITE names no folder with tf-slim (python -m pip install --no-deps --target DIR "
+                "-r requirements-release.txt)")
+    return ""
 
 
 def build(backbone: str):

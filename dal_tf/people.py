@@ -86,16 +86,22 @@ def estimated_threshold(distances: Distances, cameras: np.ndarray, cannot_link: 
     return Threshold(value, "estimated", len(positives), len(negatives), source)
 
 
-def cluster(distances: Distances, cameras: np.ndarray, threshold: float, neighbours: int,
-            cannot_link: np.ndarray, search: str = "exact") -> np.ndarray:
-    """Person numbers 1..P of the N tracklets (see `numbered` for their order)."""
+def neighbour_graph(distances: Distances, neighbours: int,
+                    search: str = "exact") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pairs [E, 2] (i < j, each once), their distances [E], each row's neighbour distances
+    [N, neighbours]) of the k-nearest-neighbour graph."""
     n = len(distances)
     indices, near = nearest_neighbours(distances, neighbours, search=search)
     rows = np.repeat(np.arange(n), indices.shape[1])
     keep = indices.reshape(-1) >= 0
     pairs = np.sort(np.stack([rows[keep], indices.reshape(-1)[keep]], axis=1), axis=1)
     pairs, first = np.unique(pairs, axis=0, return_index=True)
-    pair_distances = near.reshape(-1)[keep][first]
+    return pairs, near.reshape(-1)[keep][first], near
+
+
+def cluster_graph(n: int, pairs: np.ndarray, pair_distances: np.ndarray, cameras: np.ndarray, threshold: float,
+                  cannot_link: np.ndarray) -> np.ndarray:
+    """Person numbers 1..P of n tracklets from their neighbour graph (see `numbered` for the order)."""
     far = max(float(pair_distances.max(initial=0.0)), threshold)  # so that the pruning below is exact
     close = pair_distances < threshold
     graph = scipy.sparse.coo_matrix((np.ones(int(close.sum())), tuple(pairs[close].T)), shape=(n, n))
@@ -110,6 +116,13 @@ def cluster(distances: Distances, cameras: np.ndarray, threshold: float, neighbo
     labels[members] = average_linkage(len(members), local[pairs[inside]], pair_distances[inside], threshold,
                                       cannot_link, far)
     return numbered(labels, cameras)
+
+
+def cluster(distances: Distances, cameras: np.ndarray, threshold: float, neighbours: int,
+            cannot_link: np.ndarray, search: str = "exact") -> np.ndarray:
+    """Person numbers 1..P of the N tracklets (see `numbered` for their order)."""
+    pairs, pair_distances, _ = neighbour_graph(distances, neighbours, search)
+    return cluster_graph(len(distances), pairs, pair_distances, cameras, threshold, cannot_link)
 
 
 def numbered(labels: np.ndarray, cameras: np.ndarray) -> np.ndarray:

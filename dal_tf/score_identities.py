@@ -98,12 +98,12 @@ def embedding_rows(label: str, export, config: ScoreIdentitiesConfig, footage, t
     search = config.graph.neighbour_search
     chosen = chosen_threshold("", metadata, config.embedding, distances, footage, cannot, search, log)
     estimated, source = chosen.value, f"{chosen.source} threshold"
-    k = config.graph.neighbours
+    # One neighbour graph for every cut: only the threshold and the constraints change.
+    pairs, pair_distances, near = people.neighbour_graph(distances, config.graph.neighbours, search)
 
     def clustered(threshold, constraints):
-        return people.cluster(distances, footage.cameras, threshold, k, constraints, search)
+        return people.cluster_graph(len(distances), pairs, pair_distances, footage.cameras, threshold, constraints)
 
-    _, near = people.nearest_neighbours(distances, k, search=search)
     cuts = np.unique(np.quantile(near[np.isfinite(near)], np.linspace(0, 1, BEST_CANDIDATES)))
     best = max(cuts, key=lambda t: clustering_scores(clustered(t, cannot), footage.truth)["pairwise_f1"])
     rows = [row(label, source, estimated, clustered(estimated, cannot), footage, truth_boxes)]

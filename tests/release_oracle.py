@@ -17,25 +17,23 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import SHARED
+from conftest import REPO
 from dal_tf import association, distribution
 from dal_tf.config import ModelConfig, OptimConfig, TrainConfig
 from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
 from dal_tf.model_setup import build_model
 from dal_tf.networks.slim_checkpoint import slim_variables
 
-RUNNER = os.path.join(SHARED, "reference", "dal_release_runner", "release_steps.py")
+sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+from release_worker import RUNNER, unavailable  # noqa: E402  (the one check of the runner and its packages)
 
 
 def release_site() -> str:
     """The folder holding tf-slim and tf-keras for the runner, or a skip."""
-    site = os.environ.get("DAL_RELEASE_SITE", "")
-    if not os.path.isfile(RUNNER):
-        pytest.skip(f"no release runner at {RUNNER}")
-    if not (site and os.path.isdir(os.path.join(site, "tf_slim"))):
-        pytest.skip("DAL_RELEASE_SITE names no folder with tf-slim (pip install --no-deps --target DIR "
-                    "-r requirements-release.txt)")
-    return site
+    reason = unavailable()
+    if reason:
+        pytest.skip(reason)
+    return os.environ["DAL_RELEASE_SITE"]
 
 
 def run_release(out: str, *args: str) -> dict:
