@@ -31,9 +31,9 @@ def measure(num_tracklets: int, steps: int) -> dict:
     import numpy as np
     import tensorflow as tf
 
-    from dal_tf import association
+    from dal_tf.association import ranking
+    from dal_tf.association.tables import AnchorTables
     from dal_tf.config import AssociationConfig
-    from dal_tf.model import AnchorTables
 
     per_camera = [num_tracklets // CAMERAS + (c < num_tracklets % CAMERAS) for c in range(CAMERAS)]
     anchors = AnchorTables(per_camera, DIM)
@@ -41,8 +41,8 @@ def measure(num_tracklets: int, steps: int) -> dict:
     # The zero tables filled block by block, as training fills them: a table-sized temporary would
     # stay in the process's allocator and hide the steps' own memory.
     for seed, table in enumerate((anchors.intra, anchors.cross)):
-        for start in range(0, num_tracklets, association.TABLE_BLOCK_ROWS):
-            rows = tf.range(start, min(start + association.TABLE_BLOCK_ROWS, num_tracklets))
+        for start in range(0, num_tracklets, ranking.TABLE_BLOCK_ROWS):
+            rows = tf.range(start, min(start + ranking.TABLE_BLOCK_ROWS, num_tracklets))
             table.scatter_update(tf.IndexedSlices(tf.random.stateless_normal([len(rows), DIM], [seed, start]), rows))
     config = AssociationConfig()
 
@@ -82,7 +82,7 @@ def checkpoint_peaks(anchors) -> tuple[float, float, float]:
     read back together (last: its copies stay in the process's allocator)."""
     import tensorflow as tf
 
-    from dal_tf import checkpoints
+    from dal_tf.runs import checkpoints
 
     checkpoint = tf.train.Checkpoint(**{checkpoints.ANCHORS: anchors})
     directory = tempfile.mkdtemp(prefix="dal_tf_bench_anchors_")

@@ -22,9 +22,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from dal_tf import backbones, distribution, optimizers  # noqa: E402
+from dal_tf.association.model import DALModel, SupervisedModel  # noqa: E402
 from dal_tf.config import AssociationConfig  # noqa: E402
-from dal_tf.model import DALModel, SupervisedModel  # noqa: E402
+from dal_tf.networks import backbones  # noqa: E402
+from dal_tf.training import distribution, optimizers
 
 HEIGHT, WIDTH, BATCH = 224, 112, 64
 SIZES = {"PRID (178 tracklets)": [89, 89], "MARS (8,298 tracklets)": [1816, 1957, 1321, 750, 1880, 574]}

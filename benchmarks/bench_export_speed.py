@@ -40,10 +40,12 @@ def missing() -> str | None:
 
 def embedders(height: int, width: int, root: str) -> dict:
     """runtime (and litert_float16) -> embed(uint8 [N, H, W, 3]) of one MobileNet."""
-    from dal_tf import backbones, export_formats, features
-    from dal_tf.checkpoints import TrainedNetwork
     from dal_tf.config import ModelConfig, TrainConfig
-    from dal_tf.saved_model import export_saved_model
+    from dal_tf.deploy import export_formats
+    from dal_tf.deploy.saved_model import export_saved_model
+    from dal_tf.evaluation import features
+    from dal_tf.networks import backbones
+    from dal_tf.runs.checkpoints import TrainedNetwork
 
     weights = WEIGHTS if os.path.isfile(WEIGHTS) else "none"
     model = TrainedNetwork(backbones.build_backbone("mobilenet", weights, height, width, log=lambda _: None), 0.9999)

@@ -56,18 +56,18 @@ def footage(num_tracklets: int, dim: int, seed: int = 0):
 def measure(num_tracklets: int, dim: int, search: str) -> dict:
     import numpy as np
 
-    from dal_tf import people
-    from dal_tf.clustering import Distances
-    from dal_tf.identity_scores import clustering_scores
+    from dal_tf.people import grouping
+    from dal_tf.people.clustering import Distances
+    from dal_tf.people.scores import clustering_scores
 
     features, cameras, truth, cannot = footage(num_tracklets, dim)
     distances = Distances(features)
     reset_peak_resident()
     before = resident_gib("VmRSS")
     began = time.perf_counter()
-    threshold = people.estimated_threshold(distances, cameras, cannot, search)
+    threshold = grouping.estimated_threshold(distances, cameras, cannot, search)
     estimated = time.perf_counter()
-    person = people.cluster(distances, cameras, threshold.value, NEIGHBOURS, cannot, search)
+    person = grouping.cluster(distances, cameras, threshold.value, NEIGHBOURS, cannot, search)
     clustered = time.perf_counter()
     scores = clustering_scores(person, truth)
     return dict(tracklets=num_tracklets, dim=dim, search=search, threshold_s=estimated - began,

@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dal_tf import input_pipeline  # noqa: E402
+from dal_tf.datasets import input_pipeline  # noqa: E402
 from dal_tf.datasets.base import Tracklet, TrackletSet  # noqa: E402
 
 HEIGHT, WIDTH, BATCH = 224, 112, 64

@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from dal_tf.metrics import euclidean_distances, evaluate_rank  # noqa: E402
+from dal_tf.evaluation.metrics import euclidean_distances, evaluate_rank  # noqa: E402
 from references.metrics_loop import reference_evaluate_rank  # noqa: E402
 
 NUM_GALLERY = 12180

@@ -29,7 +29,6 @@ sys.path.insert(0, os.path.dirname(HERE))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
-
 from bench_dal_overhead import BATCH, HEIGHT, WIDTH, batch  # noqa: E402  (the same step size and batches)
 from machine import describe  # noqa: E402
 from op_profile import op_shares, top_table  # noqa: E402
@@ -70,9 +69,10 @@ class DalTf:
     def __init__(self, backbone: str):
         import tensorflow as tf
 
-        from dal_tf import backbones, distribution, schedules
+        from dal_tf.association.model import DALModel
         from dal_tf.config import TrainConfig
-        from dal_tf.model import DALModel
+        from dal_tf.networks import backbones
+        from dal_tf.training import distribution, schedules
 
         config = TrainConfig()
         model = DALModel(backbones.build_backbone(backbone, "none", HEIGHT, WIDTH), TRACKLETS, config.association,

@@ -1,4 +1,4 @@
-"""k-reciprocal re-ranking (dal_tf.reranking) at MARS size: time and peak memory, and the speed-up
+"""k-reciprocal re-ranking (dal_tf.evaluation.reranking) at MARS size: time and peak memory, and the speed-up
 over the straightforward implementation (references/reranking_loop.py) on a problem it can finish.
 
     python benchmarks/bench_reranking.py [--dim 1024] [--small 400] [--seed 0]
@@ -23,7 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench_anchor_scaling import reset_peak_resident, resident_gib  # noqa: E402
 from bench_metrics import mars_like_problem  # noqa: E402
-from dal_tf import metrics, reranking  # noqa: E402
+
+from dal_tf.evaluation import metrics, reranking  # noqa: E402
 from references.reranking_loop import reference_rerank  # noqa: E402
 
 

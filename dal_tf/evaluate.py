@@ -18,24 +18,24 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import flags  # noqa: E402
 
-from dal_tf import flag_defs  # noqa: E402
 from dal_tf.config import EvalRequest  # noqa: E402
-from dal_tf.io_utils import atomic_write_json  # noqa: E402
+from dal_tf.config import command_line  # noqa: E402
+from dal_tf.utils.atomic_io import atomic_write_json  # noqa: E402
 
-flag_defs.define_flags(EvalRequest)
+command_line.define_flags(EvalRequest)
 flags.DEFINE_string("results_json", "", "Also write the numbers to this JSON file.")
 
 FLAGS = flags.FLAGS
 
 
 def evaluate():
-    from dal_tf.split_evaluation import evaluate_splits
+    from dal_tf.evaluation.split_evaluation import evaluate_splits
 
-    summary = evaluate_splits(flag_defs.config_from_flags(EvalRequest, FLAGS),
+    summary = evaluate_splits(command_line.config_from_flags(EvalRequest, FLAGS),
                               log=lambda line: print(line, flush=True))
     if FLAGS.results_json:
         atomic_write_json(FLAGS.results_json, summary)
 
 
 if __name__ == "__main__":
-    flag_defs.entry_point("dal_tf.evaluate", evaluate)
+    command_line.entry_point("dal_tf.evaluate", evaluate)

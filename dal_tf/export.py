@@ -5,8 +5,8 @@ neither dal_tf nor the data set, with dal_tf_export.json beside it.
     python -m dal_tf.export --train_dir=runs/demo --out=exports/demo_onnx --format=onnx --input=imagenet_nchw
     python -m dal_tf.export --train_dir=runs/demo --out=exports/demo_litert --format=litert --quantize=float16
 
-The SavedModel's signatures are described in dal_tf/saved_model.py; the ONNX and LiteRT files
-(OUT/model.onnx, OUT/model.tflite) in dal_tf/export_formats.py. An existing --out that a previous
+The SavedModel's signatures are described in dal_tf/deploy/saved_model.py; the ONNX and LiteRT files
+(OUT/model.onnx, OUT/model.tflite) in dal_tf/deploy/export_formats.py. An existing --out that a previous
 export wrote (it holds dal_tf_export.json) is replaced; any other existing path is refused.
 """
 
@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import flags  # noqa: E402
 
-from dal_tf import flag_defs  # noqa: E402
+from dal_tf.config import command_line  # noqa: E402
 
 flags.DEFINE_string("train_dir", None, "Training run to export (its latest checkpoint).")
 flags.DEFINE_string("out", None, "Directory to write the export and its dal_tf_export.json to.")
@@ -35,30 +35,13 @@ FLAGS = flags.FLAGS
 
 
 def export():
-    from dal_tf import checkpoints
-    from dal_tf.errors import UserInputError
-    from dal_tf.export_formats import export_runtime
-    from dal_tf.run_files import training_people
-    from dal_tf.saved_model import export_saved_model
+    from dal_tf.deploy.exporting import export_run
 
-    checkpoint = checkpoints.latest_checkpoint(FLAGS.train_dir)
-    model, config = checkpoints.restore_for_inference(FLAGS.train_dir, checkpoint)
-    people = training_people(FLAGS.train_dir)
-    if people is None:
-        raise UserInputError(f"--train_dir={FLAGS.train_dir} does not record its training people, so its export "
-                             "could not refuse to be evaluated on them; train it again with this dal_tf")
-    step = checkpoints.checkpoint_step(checkpoint)
-    if FLAGS.format == "saved_model":
-        if FLAGS.input != "uint8_nhwc" or FLAGS.quantize != "none":
-            raise UserInputError("--input and --quantize apply to --format=onnx and litert; the SavedModel takes "
-                                 "uint8 frames")
-        metadata = export_saved_model(model, config, FLAGS.out, step=step, training_people=people)
-    else:
-        metadata = export_runtime(model, config, FLAGS.out, fmt=FLAGS.format, convention=FLAGS.input,
-                                  quantize=FLAGS.quantize, step=step, training_people=people)
+    checkpoint, metadata = export_run(FLAGS.train_dir, FLAGS.out, fmt=FLAGS.format, convention=FLAGS.input,
+                                      quantize=FLAGS.quantize)
     print(f"exported {checkpoint} (EMA weights, {metadata['feature_dim']}-d) as {FLAGS.format} to "
           f"{os.path.abspath(FLAGS.out)}")
 
 
 if __name__ == "__main__":
-    flag_defs.entry_point("dal_tf.export", export)
+    command_line.entry_point("dal_tf.export", export)

@@ -16,17 +16,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import flags  # noqa: E402
 
-from dal_tf import flag_defs  # noqa: E402
 from dal_tf.config import TrainConfig  # noqa: E402
+from dal_tf.config import command_line  # noqa: E402
 
-flag_defs.define_flags(TrainConfig)
+command_line.define_flags(TrainConfig)
 
 
 def train():
-    from dal_tf import training
+    from dal_tf.training import loop
 
-    training.run(flag_defs.config_from_flags(TrainConfig, flags.FLAGS), log=lambda line: print(line, flush=True))
+    loop.run(command_line.config_from_flags(TrainConfig, flags.FLAGS), log=lambda line: print(line, flush=True))
 
 
 if __name__ == "__main__":
-    flag_defs.entry_point("dal_tf.train", train)
+    command_line.entry_point("dal_tf.train", train)

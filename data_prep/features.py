@@ -5,7 +5,7 @@ computed elsewhere (DeepSORT, StrongSORT, BoxMOT's update(dets, img, embs)).
 
 --tracks takes MOTChallenge lines (frame,id,x,y,w,h,conf,...; detections with id -1 too). Writes
 OUT/<camera>.npy (DeepSORT's rows), OUT/<camera>.txt and OUT/<camera>.features.npy in one rename
-(dal_tf.detection_features says how). The flags are the fields of dal_tf.config.FeaturesConfig.
+(dal_tf.deploy.detection_features says how). The flags are the fields of dal_tf.config.FeaturesConfig.
 """
 
 from __future__ import annotations
@@ -14,24 +14,23 @@ import os
 
 from absl import flags
 
-from dal_tf import flag_defs
-from dal_tf.config import FeaturesConfig
+from dal_tf.config import FeaturesConfig, command_line
 
-flag_defs.define_flags(FeaturesConfig)
+command_line.define_flags(FeaturesConfig)
 
 
 def write_features():
     import numpy as np
 
-    from dal_tf import detection_features as df
     from dal_tf.config import named_values
-    from dal_tf.features import saved_model_embedder
-    from dal_tf.io_utils import atomic_directory
-    from dal_tf.progress import Progress
+    from dal_tf.deploy import detection_features as df
+    from dal_tf.evaluation.features import saved_model_embedder
     from dal_tf.tracking.frames import CameraFrames, parse_region
     from dal_tf.tracking.mot import read_detections
+    from dal_tf.utils.atomic_io import atomic_directory
+    from dal_tf.utils.progress import Progress
 
-    config = flag_defs.config_from_flags(FeaturesConfig, flags.FLAGS)
+    config = command_line.config_from_flags(FeaturesConfig, flags.FLAGS)
     embedder, metadata = saved_model_embedder(config.export, "--export")
     height, width = metadata["image_height"], metadata["image_width"]
     regions, tracks = named_values(config.cameras.region, "region"), named_values(config.cameras.tracks, "tracks")
@@ -55,4 +54,4 @@ def write_features():
 
 
 if __name__ == "__main__":
-    flag_defs.entry_point("data_prep.features", write_features)
+    command_line.entry_point("data_prep.features", write_features)

@@ -19,16 +19,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import flags  # noqa: E402
 
-from dal_tf import flag_defs  # noqa: E402
 from dal_tf.config import PrepareConfig  # noqa: E402
+from dal_tf.config import command_line  # noqa: E402
 
-flag_defs.define_flags(PrepareConfig)
+command_line.define_flags(PrepareConfig)
 
 
 def prepare():
     from dal_tf.datasets.preparation import prepare as prepare_dataset
 
-    config = flag_defs.config_from_flags(PrepareConfig, flags.FLAGS)
+    config = command_line.config_from_flags(PrepareConfig, flags.FLAGS)
     manifest = prepare_dataset(config, log=lambda line: print(line, flush=True))
     counts = ", ".join(f"{name} {value}" for name, value in manifest["counts"].items())
     shards = f"; {len(manifest['tfrecords'])} TFRecord shards" if manifest.get("tfrecords") else ""
@@ -37,4 +37,4 @@ def prepare():
 
 
 if __name__ == "__main__":
-    flag_defs.entry_point("data_prep.prepare", prepare)
+    command_line.entry_point("data_prep.prepare", prepare)

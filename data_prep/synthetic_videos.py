@@ -14,19 +14,18 @@ import os
 
 from absl import flags
 
-from dal_tf import flag_defs
-from dal_tf.config import SyntheticVideoConfig
+from dal_tf.config import SyntheticVideoConfig, command_line
 
-flag_defs.define_flags(SyntheticVideoConfig)
+command_line.define_flags(SyntheticVideoConfig)
 
 
 def render():
     from dal_tf.datasets.synthetic.videos import write_videos
 
-    config = flag_defs.config_from_flags(SyntheticVideoConfig, flags.FLAGS)
+    config = command_line.config_from_flags(SyntheticVideoConfig, flags.FLAGS)
     names = write_videos(config)
     print(f"wrote {os.path.abspath(config.out)}: " + ", ".join(f"{n}.avi and {n}.gt.txt" for n in names))
 
 
 if __name__ == "__main__":
-    flag_defs.entry_point("data_prep.synthetic_videos", render, tensorflow=False)
+    command_line.entry_point("data_prep.synthetic_videos", render, tensorflow=False)

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 from absl import flags
 
-from dal_tf import flag_defs
-from dal_tf.config import TrackletsConfig
+from dal_tf.config import TrackletsConfig, command_line
 
-flag_defs.define_flags(TrackletsConfig)
+command_line.define_flags(TrackletsConfig)
 
 
 def tracklets():
     from dal_tf.tracking.extraction import extract
 
-    config = flag_defs.config_from_flags(TrackletsConfig, flags.FLAGS)
+    config = command_line.config_from_flags(TrackletsConfig, flags.FLAGS)
     summary = extract(config, log=lambda line: print(line, flush=True))
     cameras = {name: counts for name, counts in summary.items() if name != "scores"}
     print(f"wrote {config.out}: " + "; ".join(f"{name}: {c['tracks']} tracklets, {c['crops']} crops"
@@ -33,4 +32,4 @@ def tracklets():
 
 
 if __name__ == "__main__":
-    flag_defs.entry_point("data_prep.tracklets", tracklets, tensorflow=False)
+    command_line.entry_point("data_prep.tracklets", tracklets, tensorflow=False)

@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from dal_tf.io_utils import atomic_file, atomic_write_text
+from dal_tf.utils.atomic_io import atomic_file, atomic_write_text
 from experiments.tables import Run
 
 METRICS = ("rank1", "rank5", "rank10", "rank20", "mAP")

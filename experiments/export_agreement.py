@@ -14,8 +14,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from dal_tf import features, input_pipeline
 from dal_tf.config import default_cache_dir
+from dal_tf.datasets import input_pipeline
+from dal_tf.evaluation import features
 
 
 def main():

@@ -23,8 +23,8 @@ import time
 
 from absl import flags
 
-from dal_tf import flag_defs
-from dal_tf.errors import UserInputError
+from dal_tf.config import command_line
+from dal_tf.utils.errors import UserInputError
 
 flags.DEFINE_enum("table", None, ["1", "2", "3", "proxy", "association"],
                   "Paper table to reproduce, or a study on the synthetic set: proxy (Tables 2-3 on a CPU), "
@@ -62,7 +62,7 @@ def is_finished(train_dir: str, run_flags: list[str]) -> bool:
 
 def launch(train_dir: str, run_flags: list[str]):
     """Runs dal_tf.train (resuming any checkpoint there); its output goes to train_dir/train.log."""
-    from dal_tf.io_utils import atomic_write_json
+    from dal_tf.utils.atomic_io import atomic_write_json
 
     os.makedirs(train_dir, exist_ok=True)
     results = os.path.join(train_dir, "results.json")
@@ -145,4 +145,4 @@ def reproduce():
 
 if __name__ == "__main__":
     flags.mark_flag_as_required("table")
-    flag_defs.entry_point("experiments.reproduce", reproduce)
+    command_line.entry_point("experiments.reproduce", reproduce)

@@ -13,7 +13,7 @@ import os
 
 from dal_tf.config import DataConfig
 from dal_tf.datasets.synthetic import load_synthetic
-from dal_tf.io_utils import atomic_directory, atomic_write_text
+from dal_tf.utils.atomic_io import atomic_directory, atomic_write_text
 
 CAMERAS = ("cam_a", "cam_b")
 

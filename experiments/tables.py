@@ -6,7 +6,7 @@ import dataclasses
 import os
 
 from dal_tf.config import ASSOCIATION_RULES
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 REAL_SPLITS = {"prid": tuple(range(1, 11)), "ilids": tuple(range(1, 11)), "mars": (1,)}
 

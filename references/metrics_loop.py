@@ -1,4 +1,4 @@
-"""Slow per-query loop references for dal_tf.metrics.evaluate_rank, written from the definitions.
+"""Slow per-query loop references for dal_tf.evaluation.metrics.evaluate_rank, written from the definitions.
 
 Shared by tests/test_metrics.py and benchmarks/bench_metrics.py.  Each query's gallery is
 ranked with a stable sort and then walked one entry at a time in plain Python.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dal_tf.metrics import RankResult
+from dal_tf.evaluation.metrics import RankResult
 
 JUNK_ID = -1
 

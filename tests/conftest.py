@@ -29,3 +29,11 @@ def run_module(module: str, args: list[str], **kwargs) -> subprocess.CompletedPr
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     return subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=env, capture_output=True, text=True,
                           **kwargs)
+
+
+def only_error_line(result: subprocess.CompletedProcess, module: str) -> str:
+    """The error of a refused command, which must be its one line on stderr (no traceback or log above it)."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1, result.stderr[-3000:]
+    assert lines[0].startswith(f"{module}: error: "), lines[0]
+    return lines[0]

@@ -18,11 +18,12 @@ tf.config.set_logical_device_configuration(
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dal_tf import checkpoints, distribution, optimizers  # noqa: E402
+from dal_tf.association.model import DALModel  # noqa: E402
+from dal_tf.association.rules import RULES  # noqa: E402
 from dal_tf.config import AssociationConfig  # noqa: E402
-from dal_tf.model import DALModel  # noqa: E402
 from dal_tf.networks.batch_norm import BatchNormalization  # noqa: E402
-from dal_tf.rules import RULES  # noqa: E402
+from dal_tf.runs import checkpoints  # noqa: E402
+from dal_tf.training import distribution, optimizers
 
 STEPS = 5
 TRACKLETS = [4, 5]

@@ -16,13 +16,14 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import REPO
-from dal_tf import association, distribution
+
+from dal_tf.association import ranking
 from dal_tf.config import ModelConfig, OptimConfig, TrainConfig
 from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
-from dal_tf.model_setup import build_model
 from dal_tf.networks.slim_checkpoint import slim_variables
+from dal_tf.training import distribution
+from dal_tf.training.setup import build_model
 
 sys.path.insert(0, os.path.join(REPO, "benchmarks"))
 from release_worker import RUNNER, unavailable  # noqa: E402  (the one check of the runner and its packages)
@@ -97,7 +98,7 @@ def state_variables(model) -> dict[str, dict]:
 
 def anchor_tables(model, counts) -> dict[str, np.ndarray]:
     """The flat anchor tables split per camera, as the release keeps them."""
-    offsets = association.camera_offsets(counts)
+    offsets = ranking.camera_offsets(counts)
     tables = {}
     for group, table in (("intra", model.anchors.intra), ("cross", model.anchors.cross)):
         values = table.numpy()

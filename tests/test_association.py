@@ -5,24 +5,24 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dal_tf import association
+from dal_tf.association import ranking
 from dal_tf.config import AssociationConfig
 
 TOL = 1e-5
 
 
 def np_l2(x):
-    norm = np.sqrt(np.maximum(np.sum(x * x, axis=-1, keepdims=True), association.L2_EPSILON))
+    norm = np.sqrt(np.maximum(np.sum(x * x, axis=-1, keepdims=True), ranking.L2_EPSILON))
     return x / norm
 
 
 def np_dist(a, b, distance):
     squared = np.sum((a - b) ** 2, axis=-1)
-    return squared if distance == "squared" else np.sqrt(np.maximum(squared, association.SQRT_FLOOR))
+    return squared if distance == "squared" else np.sqrt(np.maximum(squared, ranking.SQRT_FLOOR))
 
 
 def np_dal_step(features, cams, idx, intra, cross, started, cfg):
-    """One DAL step with per-camera tables, as in the release's association.learning_graph.
+    """One DAL step with per-camera tables, as in the release's ranking.learning_graph.
 
     intra / cross: lists (one per camera) of [n_c, D] arrays. Returns losses and new tables.
     """
@@ -97,13 +97,13 @@ def tf_dal_step(features, cams, idx, intra, cross, started, cfg):
     intra_flat = tf.constant(np.concatenate(intra).astype(np.float32))
     cross_flat = tf.constant(np.concatenate(cross).astype(np.float32))
     feats = tf.constant(features.astype(np.float32))
-    rows = association.anchor_rows(tf.constant(cams, tf.int32), tf.constant(idx, tf.int32), tf.constant(offsets))
-    losses = association.association_losses(
+    rows = ranking.anchor_rows(tf.constant(cams, tf.int32), tf.constant(idx, tf.int32), tf.constant(offsets))
+    losses = ranking.association_losses(
         feats, rows, tf.constant(cams, tf.int32), intra_flat, cross_flat, tf.constant(anchor_cameras), len(counts), cfg
     )
-    new_values = association.updated_intra_anchors(feats, rows, intra_flat, cfg)
+    new_values = ranking.updated_intra_anchors(feats, rows, intra_flat, cfg)
     new_intra = tf.tensor_scatter_nd_update(intra_flat, rows[:, None], new_values)
-    cross_update = association.updated_cross_anchors(rows, new_intra, tf.constant(anchor_cameras), started)
+    cross_update = ranking.updated_cross_anchors(rows, new_intra, tf.constant(anchor_cameras), started)
     new_cross = tf.tensor_scatter_nd_update(cross_flat, rows[:, None], cross_update.values)
     split = lambda t: np.split(t.numpy(), np.cumsum(counts)[:-1])  # noqa: E731
     partner = {}
@@ -164,9 +164,9 @@ def test_two_cameras_match_numpy(name, started):
 
 
 @pytest.mark.parametrize("name", ["released", "paper", "normalized"])
-@pytest.mark.parametrize("block_rows", [5, association.TABLE_BLOCK_ROWS])
+@pytest.mark.parametrize("block_rows", [5, ranking.TABLE_BLOCK_ROWS])
 def test_six_cameras_repeat_and_absent_camera_match_numpy(monkeypatch, name, block_rows):
-    monkeypatch.setattr(association, "TABLE_BLOCK_ROWS", block_rows)  # 46 rows: ranked in blocks, or at once
+    monkeypatch.setattr(ranking, "TABLE_BLOCK_ROWS", block_rows)  # 46 rows: ranked in blocks, or at once
     rng = np.random.default_rng(1)
     case = make_case(rng, [9, 7, 11, 5, 8, 6], batch=32, repeat_tracklet=True, absent_camera=3)
     ref = assert_steps_match(case, True, CONFIGS[name])
@@ -197,9 +197,9 @@ def test_released_update_from_zero_tracks_latest_frame():
     table = tf.zeros([1, 4])
     rows = tf.constant([0])
     for frame in ([1.0, 0, 0, 0], [0, 2.0, 0, 0], [0, 0, -3.0, 0]):
-        values = association.updated_intra_anchors(tf.constant([frame]), rows, table, cfg)
+        values = ranking.updated_intra_anchors(tf.constant([frame]), rows, table, cfg)
         table = tf.tensor_scatter_nd_update(table, rows[:, None], values)
-        np.testing.assert_allclose(association.l2_normalize(table).numpy()[0], np_l2(np.array(frame)), atol=1e-6)
+        np.testing.assert_allclose(ranking.l2_normalize(table).numpy()[0], np_l2(np.array(frame)), atol=1e-6)
         np.testing.assert_allclose(np.linalg.norm(table.numpy()[0]), 0.5, atol=1e-6)
 
 
@@ -214,7 +214,7 @@ def test_hand_computed_losses():
     """
     cfg = AssociationConfig()
     e1, e2 = [1.0, 0.0], [0.0, 1.0]
-    out = association.association_losses(
+    out = ranking.association_losses(
         tf.constant([e1, e1]), tf.constant([0, 1]), tf.constant([0, 0]), tf.constant([e1, e2]),
         tf.zeros([2, 2]), tf.constant([0, 0]), 1, cfg,
     )
@@ -227,7 +227,7 @@ def test_hand_computed_losses():
 def test_nearest_table_row_in_blocks_matches_argmin(monkeypatch, block_rows):
     """Blocks of 3 and 4 over 10 rows (the last block overlaps), and one block; ties, zero rows and
     queries with nothing allowed."""
-    monkeypatch.setattr(association, "TABLE_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(ranking, "TABLE_BLOCK_ROWS", block_rows)
     rng = np.random.default_rng(5)
     table = rng.normal(size=(10, 6)) * rng.uniform(0.1, 10, size=(10, 1))
     table[2] = 0.0  # a never-visited anchor stays zero when normalised
@@ -239,7 +239,7 @@ def test_nearest_table_row_in_blocks_matches_argmin(monkeypatch, block_rows):
     allowed[3] = False
     distances = ((queries[:, None, :] - np_l2(table)[None, :, :]) ** 2).sum(-1)
     expected = np.argmin(np.where(allowed, distances, np.inf), axis=1)  # first minimum; 0 when none allowed
-    got = association.nearest_table_row(tf.constant(queries, tf.float32), tf.constant(table, tf.float32),
+    got = ranking.nearest_table_row(tf.constant(queries, tf.float32), tf.constant(table, tf.float32),
                                         lambda rows: tf.gather(tf.constant(allowed), rows, axis=1))
     assert got.numpy().tolist() == expected.tolist()
     assert expected[1] == 4
@@ -254,12 +254,12 @@ def test_loss_gradient_matches_finite_differences(name):
     features, cams, idx, intra, cross = make_case(rng, [6, 5, 7], batch=10, dim=8, zero_fraction=0.0)
     feats = tf.constant(features, tf.float64)
     counts = [len(t) for t in intra]
-    offsets = association.camera_offsets(counts)
+    offsets = ranking.camera_offsets(counts)
     anchor_cameras = tf.constant(np.repeat(np.arange(len(counts)), counts).astype(np.int32))
-    rows = association.anchor_rows(tf.constant(cams), tf.constant(idx), tf.constant(offsets))
+    rows = ranking.anchor_rows(tf.constant(cams), tf.constant(idx), tf.constant(offsets))
     with tf.GradientTape() as tape:
         tape.watch(feats)
-        loss = association.association_losses(
+        loss = ranking.association_losses(
             feats, rows, tf.constant(cams), tf.constant(np.concatenate(intra)), tf.constant(np.concatenate(cross)),
             anchor_cameras, len(counts), cfg).loss
     got = tape.gradient(loss, feats).numpy()

@@ -1,20 +1,20 @@
-"""The association rules of dal_tf.rules against NumPy references written from each rule's
+"""The association rules of dal_tf.association.rules against NumPy references written from each rule's
 definition, one tracklet at a time (they share nothing with the TF code but the table layout)."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from dal_tf import association, rules
+from dal_tf.association import ranking, rules
+from dal_tf.association.tables import AnchorTables
 from dal_tf.config import ASSOCIATION_RULES, AssociationConfig
-from dal_tf.model import AnchorTables
 
 TOL = 1e-5
 RATIO = 0.7  # --association_ratio in the ratio rules' tests: strict enough to refuse some merges
 
 
 def np_l2(x):
-    return x / np.sqrt(np.maximum(np.sum(x * x, axis=-1, keepdims=True), association.L2_EPSILON))
+    return x / np.sqrt(np.maximum(np.sum(x * x, axis=-1, keepdims=True), ranking.L2_EPSILON))
 
 
 def np_rank1(query, candidates, vectors):
@@ -175,14 +175,14 @@ REFERENCES = {
 
 def test_registry_names_are_the_flag_choices():
     assert tuple(rules.RULES) == ASSOCIATION_RULES
-    assert rules.RULES["released"].update is association.updated_cross_anchors
+    assert rules.RULES["released"].update is ranking.updated_cross_anchors
 
 
 @pytest.mark.parametrize("rule", sorted(REFERENCES))
 @pytest.mark.parametrize("counts", [[12, 15], [9, 7, 11], [6, 8, 5, 7, 9]])
-@pytest.mark.parametrize("block_rows", [5, association.TABLE_BLOCK_ROWS])
+@pytest.mark.parametrize("block_rows", [5, ranking.TABLE_BLOCK_ROWS])
 def test_rule_matches_numpy(monkeypatch, rule, counts, block_rows):
-    monkeypatch.setattr(association, "TABLE_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(ranking, "TABLE_BLOCK_ROWS", block_rows)
     reference, camera_shift, guard = REFERENCES[rule]
     rng = np.random.default_rng(len(counts))
     table, cams = make_tables(rng, counts, camera_shift=camera_shift)
@@ -223,7 +223,7 @@ def test_camera_debiased_finds_the_people_the_camera_bias_hides():
 def test_nearest_table_rows_gives_the_two_nearest_in_blocks(monkeypatch, block_rows):
     """10 rows in blocks of 3 and 4 (the last block overlaps the one before) or one block; a tie, a
     query with one allowed row and one with none."""
-    monkeypatch.setattr(association, "TABLE_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(ranking, "TABLE_BLOCK_ROWS", block_rows)
     rng = np.random.default_rng(6)
     table = rng.normal(size=(10, 5))
     table[8] = 2.0 * table[3]  # the same direction as row 3
@@ -235,7 +235,7 @@ def test_nearest_table_rows_gives_the_two_nearest_in_blocks(monkeypatch, block_r
     allowed[3] = False
     distances = np.where(allowed, np.sum((queries[:, None] - np_l2(table)[None]) ** 2, axis=2), np.inf)
     order = np.argsort(distances, axis=1, kind="stable")[:, :2]
-    got_distances, got_rows = association.nearest_table_rows(
+    got_distances, got_rows = ranking.nearest_table_rows(
         tf.constant(queries, tf.float32), tf.constant(table, tf.float32),
         lambda rows: tf.gather(tf.constant(allowed), rows, axis=1), k=2)
     np.testing.assert_allclose(got_distances.numpy(), np.take_along_axis(distances, order, axis=1), atol=1e-5)
@@ -291,7 +291,7 @@ def test_per_camera_with_two_cameras_is_released_bit_for_bit():
 
 @pytest.mark.parametrize("rule", ["persistent", "per_camera"])
 def test_rule_state_is_checkpointed_and_restored_one_table_at_a_time(tmp_path, rule):
-    from dal_tf.checkpoints import ANCHORS, restore_anchor_tables
+    from dal_tf.runs.checkpoints import ANCHORS, restore_anchor_tables
 
     tables = AnchorTables([4, 5, 3], 6, rule)
     assert tables.state  # both rules keep state
@@ -307,7 +307,7 @@ def test_rule_state_is_checkpointed_and_restored_one_table_at_a_time(tmp_path, r
 
 
 def test_released_keeps_no_state_so_its_checkpoints_are_unchanged(tmp_path):
-    from dal_tf.checkpoints import ANCHORS
+    from dal_tf.runs.checkpoints import ANCHORS
 
     path = tf.train.Checkpoint(**{ANCHORS: AnchorTables([4, 5], 6)}).save(str(tmp_path / "ckpt"))
     assert sorted(name for name, _ in tf.train.list_variables(path) if name.startswith(ANCHORS)) == [
@@ -316,7 +316,7 @@ def test_released_keeps_no_state_so_its_checkpoints_are_unchanged(tmp_path):
 
 def test_monitor_counts_every_partner_of_a_row():
     """per_camera: row 0 merged with rows 4 (same person) and 7 (another); row 5 with row 0."""
-    from dal_tf.model import DALModel
+    from dal_tf.association.model import DALModel
 
     backbone = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(3)])
     ids = np.array([1, 2, 3, 4, 1, 1, 6, 7, 8])

@@ -7,13 +7,12 @@ import tarfile
 import keras
 import numpy as np
 import pytest
-
 import slim_reference as ref
 from conftest import MOBILENET_WEIGHTS
-from dal_tf import backbones
+
 from dal_tf.config import ModelConfig
-from dal_tf.errors import UserInputError
-from dal_tf.networks import imagenet
+from dal_tf.networks import backbones, imagenet
+from dal_tf.utils.errors import UserInputError
 
 SIZES = [(224, 112), (97, 51)]  # the release's input, and an odd size where Keras' MobileNet differs
 
@@ -105,8 +104,8 @@ def test_shared_keras_mobilenet_file_equals_slim_reference_at_224x112():
 @pytest.mark.parametrize("suffix", [".weights.h5", ".h5"])
 def test_keras_applications_weights_files_load(tmp_path, suffix):
     """Both of keras.applications' formats: Keras 3 files and the legacy HDF5 of its ImageNet download."""
-    from keras.src.legacy.saving import legacy_h5_format
     import h5py
+    from keras.src.legacy.saving import legacy_h5_format
 
     applications = keras.applications.MobileNet(include_top=False, weights=None, input_shape=(64, 32, 3),
                                                 pooling="avg", alpha=0.25)

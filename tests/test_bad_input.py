@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 import real_layouts as layouts
-from conftest import run_module, tiny_train_flags
+from conftest import only_error_line, run_module, tiny_train_flags
 from dal_tf.config import PrepareConfig
 from dal_tf.datasets.preparation import prepare
 
@@ -44,10 +44,8 @@ def a_run(tiny_synthetic_root, tmp_path_factory):
 
 
 def assert_one_line_error(module, args, expected, must_not_exist):
-    result = run_module(module, args)
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode != 0 and len(lines) == 1, result.stderr[-3000:]
-    assert lines[0].startswith(f"{module}: error: ") and expected in lines[0], lines[0]
+    line = only_error_line(run_module(module, args), module)
+    assert expected in line, line
     for path in must_not_exist:
         assert not os.path.exists(path), path
 

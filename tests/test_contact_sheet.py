@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from dal_tf import contact_sheet as cs
 from dal_tf.config import EmbeddingConfig, MatchConfig
-from dal_tf.errors import UserInputError
+from dal_tf.evaluation import contact_sheet as cs
+from dal_tf.utils.errors import UserInputError
 
 
 def test_rows_cells_and_borders_by_hand():

@@ -5,10 +5,10 @@ import cv2
 import numpy as np
 import pytest
 
-from dal_tf import detection_features as df
-from dal_tf.errors import UserInputError
+from dal_tf.deploy import detection_features as df
 from dal_tf.tracking.frames import CameraFrames
 from dal_tf.tracking.mot import read_detections
+from dal_tf.utils.errors import UserInputError
 
 
 def test_deepsort_rows_are_the_ten_mot_columns_then_the_feature():

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import REPO, run_module, tiny_train_flags
-from dal_tf.rules import RULES
+
+from dal_tf.association.rules import RULES
 
 
 def differences(mode: str) -> dict:
@@ -53,8 +53,11 @@ def test_xla_matches_plain_tensorflow():
 
 @pytest.mark.slow
 def test_mixed_precision_stays_close_to_float32():
+    # Within float16's rounding (unit roundoff 2^-11 = 4.9e-4): CPUs differ in their float16
+    # kernels (loss 6.3e-5 and state 4.5e-4 on a 2-core AMD EPYC). A loss scale left in the loss or
+    # gradients would be off by orders of magnitude.
     found = differences("mixed")
-    assert found["loss"] < 5e-5 and found["state"] < 5e-4, found
+    assert found["loss"] < 2.0 ** -11 and found["state"] < 2.0 ** -10, found
 
 
 def checkpoint_values(path):

@@ -11,13 +11,14 @@ import cv2
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import MOBILENET_WEIGHTS, run_module, tiny_train_flags
-from dal_tf import features, input_pipeline, scoring
+
+from dal_tf.datasets import input_pipeline
 from dal_tf.datasets.base import ReidDataset, Tracklet, TrackletSet
 from dal_tf.datasets.synthetic import SyntheticSpec, generate
-from dal_tf.errors import UserInputError
-from dal_tf.split_evaluation import parse_splits
+from dal_tf.evaluation import features, scoring
+from dal_tf.evaluation.split_evaluation import parse_splits
+from dal_tf.utils.errors import UserInputError
 
 needs_weights = pytest.mark.skipif(not os.path.exists(MOBILENET_WEIGHTS), reason="needs ../shared/weights")
 
@@ -202,10 +203,11 @@ def trained_run(tmp_path_factory):
 def test_evaluate_embeds_with_the_ema_weights_of_the_checkpoint(trained_run):
     """The EMA shadows read straight from the checkpoint file, put into a fresh network: the
     features evaluate computes; the last training weights give other features."""
-    from dal_tf import backbones, checkpoints
     from dal_tf.config import DataConfig, EvalRequest
     from dal_tf.datasets import registry
-    from dal_tf.split_evaluation import open_model
+    from dal_tf.evaluation.split_evaluation import open_model
+    from dal_tf.networks import backbones
+    from dal_tf.runs import checkpoints
 
     run_dir, data = trained_run
     gallery = registry.load(DataConfig(dataset="synthetic", data_dir=data)).gallery
@@ -240,12 +242,13 @@ def test_evaluate_pools_as_the_run_did(trained_run, tmp_path):
         assert summary["splits"][0]["scores"][name] == pytest.approx(trained["scores"][name], abs=1e-9)
 
 
+@pytest.mark.slow
 def test_evaluate_rerank_ranks_by_the_re_ranked_distances(trained_run, tmp_path):
     """--rerank: the scores are those of the run's features ranked by k_reciprocal_distances."""
-    from dal_tf import metrics, reranking
     from dal_tf.config import DataConfig, EvalRequest
     from dal_tf.datasets import registry
-    from dal_tf.split_evaluation import open_model
+    from dal_tf.evaluation import metrics, reranking
+    from dal_tf.evaluation.split_evaluation import open_model
 
     run_dir, data = trained_run
     out = tmp_path / "r.json"
@@ -325,7 +328,7 @@ def test_match_ranks_gallery_tracklets_like_the_export(imagenet_runs, tmp_path):
                                            "--rerank_k1=3", "--rerank_k2=2", f"--csv={tmp_path / 'reranked.csv'}"])
     assert reranked.returncode == 0, reranked.stderr[-2000:]
     rows = list(csv.DictReader(open(tmp_path / "reranked.csv")))
-    from dal_tf.reranking import k_reciprocal_distances
+    from dal_tf.evaluation.reranking import k_reciprocal_distances
 
     distances = k_reciprocal_distances(embeddings[:3], embeddings[3:], 3, 2)
     for q, query in enumerate(("person_0001", "person_0002", "person_0003")):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 from experiments import collect, paper_values, tables
 from experiments.reproduce import HARNESS_FLAGS, is_finished
 

@@ -9,9 +9,11 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from conftest import only_error_line, run_module, tiny_train_flags
 
-from conftest import run_module, tiny_train_flags
-from dal_tf import checkpoints, features, input_pipeline
+from dal_tf.datasets import input_pipeline
+from dal_tf.evaluation import features
+from dal_tf.runs import checkpoints
 
 pytestmark = pytest.mark.slow  # every test here runs an entry point
 
@@ -28,11 +30,6 @@ frames = tf.constant(np.load(frames_path))
 np.save(out_prefix + "frames.npy", loaded.signatures["embed_frames"](images=frames)["embeddings"].numpy())
 np.save(out_prefix + "tracklet.npy", loaded.signatures["embed_tracklet"](images=frames)["embedding"].numpy())
 """
-
-
-def last_error_line(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode != 0
-    return result.stderr.strip().splitlines()[-1]
 
 
 def test_export_matches_the_ema_model_without_dal_tf(tiny_synthetic_root, tmp_path):
@@ -86,14 +83,12 @@ def test_export_matches_the_ema_model_without_dal_tf(tiny_synthetic_root, tmp_pa
     assert again.returncode == 0, again.stderr[-2000:]
     assert sorted(os.listdir(tmp_path)).count("export") == 1 and not glob.glob(str(tmp_path / ".*export-*"))
     refused = run_module("dal_tf.export", [f"--train_dir={run_dir}", f"--out={run_dir}"])
-    line = last_error_line(refused)
-    assert line.startswith("dal_tf.export: error: ") and "is not a dal_tf export" in line, refused.stderr[-1500:]
+    assert "is not a dal_tf export" in only_error_line(refused, "dal_tf.export")
 
 
 def test_export_without_checkpoint_gives_one_line_error(tmp_path):
     empty = tmp_path / "empty_run"
     empty.mkdir()
     result = run_module("dal_tf.export", [f"--train_dir={empty}", f"--out={tmp_path / 'export'}"])
-    line = last_error_line(result)
-    assert line.startswith("dal_tf.export: error: ") and "has no checkpoint" in line, result.stderr[-1500:]
+    assert "has no checkpoint" in only_error_line(result, "dal_tf.export")
     assert not os.path.exists(tmp_path / "export")

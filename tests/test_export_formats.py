@@ -14,13 +14,16 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import MOBILENET_WEIGHTS, run_module
-from dal_tf import backbones, export_formats, features, input_pipeline
-from dal_tf.checkpoints import TrainedNetwork
+
 from dal_tf.config import ModelConfig, TrainConfig
-from dal_tf.errors import UserInputError
-from dal_tf.saved_model import METADATA, export_saved_model
+from dal_tf.datasets import input_pipeline
+from dal_tf.deploy import export_formats
+from dal_tf.deploy.saved_model import METADATA, export_saved_model
+from dal_tf.evaluation import features
+from dal_tf.networks import backbones
+from dal_tf.runs.checkpoints import TrainedNetwork
+from dal_tf.utils.errors import UserInputError
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("tf2onnx")

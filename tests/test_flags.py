@@ -6,27 +6,29 @@ import os
 import re
 
 import pytest
-
 from conftest import REPO, run_module
-from dal_tf import config, flag_defs
+
+from dal_tf import config
+from dal_tf.config import command_line
 
 
 def test_readme_flag_table_is_the_one_generated_from_the_config():
     readme = open(os.path.join(REPO, "README.md")).read()
-    assert flag_defs.markdown_table(config.TrainConfig) in readme
+    assert command_line.markdown_table(config.TrainConfig) in readme
 
 
 def test_every_option_has_help_and_choice_defaults_are_allowed():
     for cls in (config.TrainConfig, config.EvalRequest, config.MatchConfig, config.PrepareConfig,
                 config.IdentitiesConfig, config.CalibrateConfig, config.ScoreIdentitiesConfig, config.FeaturesConfig):
-        for field, _ in flag_defs.option_fields(cls):
+        for field, _ in command_line.option_fields(cls):
             assert field.metadata["help"].endswith((".", ")")), field.name
             choices = field.metadata["choices"]
             assert not choices or field.default in choices or field.default == "", field.name
-    names = [f.name for f, _ in flag_defs.option_fields(config.TrainConfig)]
+    names = [f.name for f, _ in command_line.option_fields(config.TrainConfig)]
     assert len(names) == len(set(names))  # flat flags: no two nested fields share a name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module,cls", [("dal_tf.train", config.TrainConfig), ("dal_tf.evaluate", config.EvalRequest),
                                         ("dal_tf.match", config.MatchConfig), ("data_prep.prepare", config.PrepareConfig),
                                         ("dal_tf.identities", config.IdentitiesConfig),
@@ -35,7 +37,7 @@ def test_every_option_has_help_and_choice_defaults_are_allowed():
                                         ("data_prep.features", config.FeaturesConfig)])
 def test_help_lists_every_flag_of_the_entry_point(module, cls):
     shown = run_module(module, ["--help"]).stdout
-    for field, _ in flag_defs.option_fields(cls):
+    for field, _ in command_line.option_fields(cls):
         assert f"--{field.name}" in shown or f"--[no]{field.name}" in shown, (module, field.name)
         if field.metadata["choices"]:  # absl wraps a long list of choices mid-word at 80 columns
             assert "<" + "|".join(field.metadata["choices"]) + ">" in re.sub(r"\n +", "", shown), (module, field.name)
@@ -45,8 +47,8 @@ def test_flags_round_trip_into_the_config():
     from absl import flags
 
     values = flags.FlagValues()
-    flag_defs.define_flags(config.EvalRequest, values)
+    command_line.define_flags(config.EvalRequest, values)
     values(["prog", "--train_dir=runs/x", "--pooling=mean", "--eval_batch_size=7"])
-    request = flag_defs.config_from_flags(config.EvalRequest, values)
+    request = command_line.config_from_flags(config.EvalRequest, values)
     assert request == dataclasses.replace(config.EvalRequest(train_dir="runs/x"), pooling="mean", eval_batch_size=7)
     assert request.protocol == "" and request.probe_cam == ""  # unset choices: the model's own

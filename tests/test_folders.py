@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-from dal_tf import merges
+from dal_tf.association import merges
 from dal_tf.config import DataConfig, PrepareConfig
 from dal_tf.datasets import registry
 from dal_tf.datasets.folders_layout import person_id, tracklet_name
 from dal_tf.datasets.preparation import prepare
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 # camera -> tracklet -> (frames, person or None)
 LAYOUT = {

@@ -10,11 +10,11 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-
 from conftest import run_module, tiny_train_flags
+
 from dal_tf.config import SyntheticVideoConfig
 from dal_tf.datasets.synthetic.videos import write_videos
-from dal_tf.people_files import PEOPLE_COLUMNS
+from dal_tf.people.files import PEOPLE_COLUMNS
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("motmetrics")
@@ -79,7 +79,7 @@ def test_people_files_cover_every_tracklet_and_box(footage):
     summary = json.load(open(out / "summary.json"))
     assert summary["people"] == max(person_of.values()) and summary["threshold"]["source"] == "estimated"
     sheet = cv2.imread(str(out / "people.png"))
-    from dal_tf.contact_sheet import cell_size
+    from dal_tf.evaluation.contact_sheet import cell_size
 
     assert sheet.shape[0] == summary["people"] * cell_size()[0]
     video, drawn = cv2.VideoCapture(f"{footage}/videos/{CAMERAS[0]}.avi"), cv2.VideoCapture(str(out / "videos" / "cam1.mp4"))

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from dal_tf import io_utils
+from dal_tf.utils import atomic_io
 
 
 def tree(path):
@@ -15,7 +15,7 @@ def tree(path):
 
 
 def write_version(out, version):
-    with io_utils.atomic_directory(out) as tmp:
+    with atomic_io.atomic_directory(out) as tmp:
         os.makedirs(os.path.join(tmp, "sub"))
         for name in ("a.txt", os.path.join("sub", "b.txt")):
             with open(os.path.join(tmp, name), "w") as handle:
@@ -41,7 +41,7 @@ def test_a_failure_while_writing_leaves_the_old_directory(tmp_path):
     out = str(tmp_path / "out")
     write_version(out, "one")
     with pytest.raises(RuntimeError):
-        with io_utils.atomic_directory(out) as tmp:
+        with atomic_io.atomic_directory(out) as tmp:
             open(os.path.join(tmp, "a.txt"), "w").write("half")
             raise RuntimeError("killed")
     assert tree(out)["a.txt"] == "one" and leftovers(tmp_path) == []
@@ -54,7 +54,7 @@ def test_a_failing_swap_leaves_the_old_directory_in_place(tmp_path, monkeypatch)
     def broken(a, b):
         raise OSError(5, "I/O error", b)
 
-    monkeypatch.setattr(io_utils, "exchange", broken)
+    monkeypatch.setattr(atomic_io, "exchange", broken)
     with pytest.raises(OSError):
         write_version(out, "two")
     assert tree(out)["a.txt"] == "one" and leftovers(tmp_path) == []
@@ -63,7 +63,7 @@ def test_a_failing_swap_leaves_the_old_directory_in_place(tmp_path, monkeypatch)
 def test_without_a_swap_a_failing_second_rename_puts_the_old_directory_back(tmp_path, monkeypatch):
     out = str(tmp_path / "out")
     write_version(out, "one")
-    monkeypatch.setattr(io_utils, "exchange", lambda a, b: False)  # a system without renameat2
+    monkeypatch.setattr(atomic_io, "exchange", lambda a, b: False)  # a system without renameat2
     real_replace = os.replace
 
     def second_rename_fails(source, target):
@@ -71,11 +71,11 @@ def test_without_a_swap_a_failing_second_rename_puts_the_old_directory_back(tmp_
             raise OSError(28, "No space left on device", target)
         real_replace(source, target)
 
-    monkeypatch.setattr(io_utils.os, "replace", second_rename_fails)
+    monkeypatch.setattr(atomic_io.os, "replace", second_rename_fails)
     with pytest.raises(OSError):
         write_version(out, "two")
     assert tree(out)["a.txt"] == "one" and leftovers(tmp_path) == []
-    monkeypatch.setattr(io_utils.os, "replace", real_replace)
+    monkeypatch.setattr(atomic_io.os, "replace", real_replace)
     write_version(out, "three")  # and the fallback itself works
     assert tree(out)["a.txt"] == "three" and leftovers(tmp_path) == []
 
@@ -85,16 +85,16 @@ def test_swap_exchanges_two_directories_in_one_step(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "x").write_text("a")
     (tmp_path / "b" / "x").write_text("b")
-    if not io_utils.exchange(str(tmp_path / "a"), str(tmp_path / "b")):
+    if not atomic_io.exchange(str(tmp_path / "a"), str(tmp_path / "b")):
         pytest.skip("this file system cannot swap paths")
     assert (tmp_path / "a" / "x").read_text() == "b" and (tmp_path / "b" / "x").read_text() == "a"
 
 
 def test_file_write_is_all_or_nothing_with_plain_permissions(tmp_path):
     path = str(tmp_path / "r.json")
-    io_utils.atomic_write_json(path, {"a": 1})
+    atomic_io.atomic_write_json(path, {"a": 1})
     with pytest.raises(RuntimeError):
-        with io_utils.atomic_file(path) as tmp:
+        with atomic_io.atomic_file(path) as tmp:
             open(tmp, "w").write("{half")
             raise RuntimeError("killed")
     assert open(path).read() == '{\n  "a": 1\n}\n' and leftovers(tmp_path) == []

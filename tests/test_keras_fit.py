@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dal_tf import distribution, input_pipeline, model_setup
 from dal_tf.config import DataConfig, ModelConfig, TrainConfig
-from dal_tf.datasets import registry
+from dal_tf.datasets import input_pipeline, registry
+from dal_tf.training import distribution, setup
 
 pytestmark = pytest.mark.slow  # every test here trains
 
@@ -23,7 +23,7 @@ def test_fit_with_a_tensorboard_callback_trains_as_the_training_loop(tiny_synthe
 
     def fresh_model():
         keras.utils.set_random_seed(0)
-        return model_setup.build_model(config, dataset, STEPS, log=lambda _: None)
+        return setup.build_model(config, dataset, STEPS, log=lambda _: None)
 
     def batches():  # what train_loop feeds
         return input_pipeline.training_dataset(dataset.train, 8, 64, 32, seed=0).take(STEPS)

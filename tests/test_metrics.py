@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from dal_tf.metrics import QUERY_BLOCK, euclidean_distances, evaluate_rank
+from dal_tf.evaluation.metrics import QUERY_BLOCK, euclidean_distances, evaluate_rank
 from references.metrics_loop import reference_evaluate_rank
 
 PROTOCOLS = ("mars", "torchreid", "single_shot")

@@ -11,13 +11,13 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+from conftest import only_error_line, run_module, tiny_train_flags
 
-from conftest import run_module, tiny_train_flags
-from dal_tf import contact_sheet
 from dal_tf.config import SyntheticVideoConfig
 from dal_tf.datasets.folders_layout import person_id
 from dal_tf.datasets.synthetic.videos import write_videos
-from dal_tf.scoring import NOTHING_TO_SCORE
+from dal_tf.evaluation import contact_sheet
+from dal_tf.evaluation.scoring import NOTHING_TO_SCORE
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("motmetrics")
@@ -85,4 +85,4 @@ def test_without_identities_training_reports_associations_and_nothing_to_score(t
     assert results["scores"] is None and np.isclose(results["associations"]["tracklets"],
                                                     len(os.listdir(data / "cam1")) + len(os.listdir(data / "cam2")))
     evaluated = run_module("dal_tf.evaluate", [f"--train_dir={run}"])
-    assert evaluated.returncode != 0 and NOTHING_TO_SCORE in evaluated.stderr.strip().splitlines()[-1]
+    assert NOTHING_TO_SCORE in only_error_line(evaluated, "dal_tf.evaluate")

@@ -1,4 +1,4 @@
-"""dal_tf.people, dal_tf.identity_scores and dal_tf.calibration against dense references (SciPy,
+"""dal_tf.people.grouping, dal_tf.people.scores and dal_tf.people.calibration against dense references (SciPy,
 brute force) and hand-computed cases."""
 
 import numpy as np
@@ -6,9 +6,9 @@ import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import cdist, pdist
 
-from dal_tf import calibration, people
-from dal_tf.clustering import Distances
-from dal_tf.identity_scores import clustering_scores
+from dal_tf.people import calibration, grouping
+from dal_tf.people.clustering import Distances
+from dal_tf.people.scores import clustering_scores
 
 
 def same_partition(a, b):
@@ -26,7 +26,7 @@ def test_graph_clustering_equals_dense_average_linkage(seed):
     heights = tree[:, 2]
     for cut in np.quantile(heights, [0.4, 0.8]):
         threshold = (heights[heights <= cut].max() + heights[heights > cut].min()) / 2  # not at a merge's height
-        ours = people.cluster(Distances(x), cameras, threshold, len(x) - 1, np.zeros((0, 2)))
+        ours = grouping.cluster(Distances(x), cameras, threshold, len(x) - 1, np.zeros((0, 2)))
         assert same_partition(ours, fcluster(tree, threshold, "distance"))
 
 
@@ -34,9 +34,9 @@ def test_cannot_links_keep_overlapping_tracklets_apart():
     # two tight pairs; (0, 1) overlap in time, so 0 and 1 stay apart whatever the threshold
     x = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0]])
     cameras = np.array([0, 0, 1, 1])
-    joined = people.cluster(Distances(x), cameras, 10.0, 3, np.zeros((0, 2)))
+    joined = grouping.cluster(Distances(x), cameras, 10.0, 3, np.zeros((0, 2)))
     assert len(set(joined.tolist())) == 1
-    apart = people.cluster(Distances(x), cameras, 10.0, 3, np.array([[0, 1]]))
+    apart = grouping.cluster(Distances(x), cameras, 10.0, 3, np.array([[0, 1]]))
     assert apart[0] != apart[1] and len(set(apart.tolist())) == 2
 
 
@@ -48,7 +48,7 @@ def test_mutual_cross_camera_pairs_equal_brute_force():
     d[cameras[:, None] == cameras[None, :]] = np.inf
     nearest = d.argmin(1)
     expected = sorted((i, int(nearest[i])) for i in range(40) if nearest[nearest[i]] == i and i < nearest[i])
-    assert people.mutual_cross_camera_pairs(Distances(x), cameras).tolist() == [list(p) for p in expected]
+    assert grouping.mutual_cross_camera_pairs(Distances(x), cameras).tolist() == [list(p) for p in expected]
 
 
 def test_estimated_threshold_separates_mutual_pairs_from_time_overlaps():
@@ -56,11 +56,11 @@ def test_estimated_threshold_separates_mutual_pairs_from_time_overlaps():
     x = np.array([[0.0], [0.1], [1.0], [1.1], [2.0], [2.1]])
     cameras = np.array([0, 1, 0, 1, 0, 1])
     cannot = np.array([[0, 2], [2, 4], [0, 4]] * 7)  # repeated past MIN_NEGATIVES
-    threshold = people.estimated_threshold(Distances(x), cameras, cannot)
+    threshold = grouping.estimated_threshold(Distances(x), cameras, cannot)
     # positives are at 0.1, negatives at 1 and 2: midway between 0.1 and 1
     assert threshold.value == pytest.approx(0.55) and threshold.positives == 3
     assert threshold.negative_pairs == "time overlaps in one camera"
-    few = people.estimated_threshold(Distances(x), cameras, cannot[:2])
+    few = grouping.estimated_threshold(Distances(x), cameras, cannot[:2])
     assert few.negative_pairs.startswith("random cross-camera pairs")
 
 
@@ -68,13 +68,13 @@ def test_people_are_numbered_by_cameras_then_size_then_first_tracklet():
     labels = np.array([5, 5, 7, 7, 7, 9, 9, 3])
     cameras = np.array([0, 0, 0, 0, 1, 0, 1, 0])
     # 7: 2 cameras, 3 tracklets; 9: 2 cameras, 2; 5: 1 camera, 2; 3: 1 camera, 1
-    assert people.numbered(labels, cameras).tolist() == [3, 3, 1, 1, 1, 2, 2, 4]
+    assert grouping.numbered(labels, cameras).tolist() == [3, 3, 1, 1, 1, 2, 2, 4]
 
 
 def test_centre_distance_hand_case():
     features = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     # person 1's centre is (1, 1) / sqrt 2; each member is sqrt(2 - sqrt 2) from it
-    d = people.centre_distances(features, np.array([1, 1, 2]))
+    d = grouping.centre_distances(features, np.array([1, 1, 2]))
     np.testing.assert_allclose(d, [np.sqrt(2 - np.sqrt(2))] * 2 + [0.0], atol=1e-12)
 
 

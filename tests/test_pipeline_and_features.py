@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dal_tf import input_pipeline
+from dal_tf.association.model import DALModel
 from dal_tf.config import AssociationConfig, DataConfig
-from dal_tf.datasets import registry
+from dal_tf.datasets import input_pipeline, registry
 from dal_tf.datasets.base import TrackletSet
-from dal_tf.features import TrackletPooler
-from dal_tf.model import DALModel
+from dal_tf.evaluation.features import TrackletPooler
 
 
 def test_frame_order_is_a_permutation_per_epoch_and_resumes_exactly():

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dal_tf import backbones
-from dal_tf.precise_bn import batchnorm_layers, precise_batchnorm
+from dal_tf.networks import backbones
+from dal_tf.training.precise_bn import batchnorm_layers, precise_batchnorm
 
 
 @pytest.mark.parametrize("name", ["mobilenet", "resnet50"])
@@ -39,10 +39,11 @@ def test_moving_statistics_become_the_batches_plain_means(name):
 @pytest.mark.slow
 def test_a_run_with_precise_bn_saves_the_re_estimated_statistics(tiny_synthetic_root, tmp_path):
     from conftest import run_module, tiny_train_flags
-    from dal_tf import checkpoints, input_pipeline
+
     from dal_tf.config import DataConfig
-    from dal_tf.datasets import registry
-    from dal_tf.training import PRECISE_BN_SEED
+    from dal_tf.datasets import input_pipeline, registry
+    from dal_tf.runs import checkpoints
+    from dal_tf.training.loop import PRECISE_BN_SEED
 
     run = str(tmp_path / "run")
     result = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run, max_steps=2, precise_bn=3))

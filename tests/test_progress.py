@@ -3,9 +3,10 @@
 import re
 
 import real_layouts as layouts
+
 from dal_tf.config import PrepareConfig
 from dal_tf.datasets.preparation import prepare
-from dal_tf.progress import Progress, duration
+from dal_tf.utils.progress import Progress, duration
 
 LINE = re.compile(r"^(?P<unit>\w+) (?P<done>\d+)/(?P<total>\d+)(?P<values>( \w+=\S+)*) "
                   r"\((?P<rate>[\d,.]+ \w+s/s|[\d.]+ s/\w+), (?P<left>.+) left\)$")

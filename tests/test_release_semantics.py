@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dal_tf import backbones, distribution, optimizers, schedules
+from dal_tf.association.model import DALModel
 from dal_tf.config import AssociationConfig, TrainConfig
-from dal_tf.model import DALModel
+from dal_tf.networks import backbones
 from dal_tf.networks.batch_norm import BatchNormalization
+from dal_tf.training import distribution, optimizers, schedules
 
 PRID_SPLIT1_FRAMES = 19455  # frames in the release's PRID 2011 split 1 traindata.txt
 

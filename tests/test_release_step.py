@@ -14,9 +14,10 @@ import os
 
 import numpy as np
 import pytest
-
 import release_oracle as oracle
-from dal_tf import association, input_pipeline
+
+from dal_tf.association import ranking
+from dal_tf.datasets import input_pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +56,7 @@ def state(out, step):
 def normalized_cross(values: dict) -> dict:
     """Cross anchors are only ever read l2-normalised: the release's merge with a never-visited
     anchor (left unmerged by dal_tf) halves a row without changing it normalised."""
-    return {name: association.l2_normalize(v).numpy() if name.startswith("cross/") else v
+    return {name: ranking.l2_normalize(v).numpy() if name.startswith("cross/") else v
             for name, v in values.items()}
 
 
@@ -75,11 +76,11 @@ def errors(ours: dict, theirs: dict, before: dict | None = None) -> dict:
 
 def merged_rows(values: dict, counts, rows) -> set:
     """Rows of this batch whose normalised cross anchor is not their normalised intra anchor."""
-    offsets = association.camera_offsets(counts)
+    offsets = ranking.camera_offsets(counts)
     merged = set()
     for c in range(len(counts)):
-        intra = association.l2_normalize(values[f"intra/{c}"]).numpy()
-        cross = association.l2_normalize(values[f"cross/{c}"]).numpy()
+        intra = ranking.l2_normalize(values[f"intra/{c}"]).numpy()
+        cross = ranking.l2_normalize(values[f"cross/{c}"]).numpy()
         merged |= {offsets[c] + i for i in np.flatnonzero(np.abs(cross - intra).max(axis=1) > 1e-4)}
     return merged & set(rows)
 
@@ -101,7 +102,7 @@ def test_teacher_forced_steps_equal_the_release_s(release_run):
     model, step, batches, meta = oracle.build_release_model(release_run)
     counts = meta["tracklets_per_camera"]
     released = np.load(os.path.join(release_run, "release.npz"))
-    offsets = association.camera_offsets(counts)
+    offsets = ranking.camera_offsets(counts)
     merges = 0
     for k in range(meta["steps"]):
         before, after = state(release_run, k), state(release_run, k + 1)

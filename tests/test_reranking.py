@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dal_tf import metrics, reranking
+from dal_tf.evaluation import metrics, reranking
 from references.reranking_loop import reference_rerank
 
 

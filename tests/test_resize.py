@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dal_tf import input_pipeline
+from dal_tf.datasets import input_pipeline
 
 
 def legacy_bilinear(image: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -6,21 +6,21 @@ import os
 import keras
 import numpy as np
 import pytest
-
 from conftest import run_module, tiny_train_flags
-from dal_tf import model_setup
+
+from dal_tf.association.model import SupervisedModel
 from dal_tf.config import DataConfig
 from dal_tf.datasets import registry
 from dal_tf.datasets.base import Tracklet, TrackletSet
-from dal_tf.model import SupervisedModel
-from dal_tf.run_files import RUN_INFO
+from dal_tf.runs.run_files import RUN_INFO
+from dal_tf.training import setup
 
 
 def test_person_classes_follow_sorted_ids_per_anchor_row():
     # Rows are camera offset + index: camera 0 holds rows 0..1, camera 1 rows 2..4.
     tracklets = TrackletSet((Tracklet(("a",), 1, 2, 7), Tracklet(("b",), 0, 0, 30), Tracklet(("c",), 1, 0, 30),
                              Tracklet(("d",), 0, 1, 7), Tracklet(("e",), 1, 1, 12)), num_cameras=2)
-    classes, num_classes = model_setup.person_classes(model_setup.anchor_person_ids(tracklets))
+    classes, num_classes = setup.person_classes(setup.anchor_person_ids(tracklets))
     assert num_classes == 3
     np.testing.assert_array_equal(classes, [2, 0, 2, 1, 0])  # ids 30, 7, 30, 12, 7
 

@@ -12,7 +12,7 @@ from dal_tf.datasets import registry
 from dal_tf.datasets.prid_layout import scan_prid_layout
 from dal_tf.datasets.synthetic import SyntheticSpec, generate, load_synthetic
 from dal_tf.datasets.synthetic.spec import CAM_B_ONLY_ID_OFFSET
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 TINY = SyntheticSpec.tiny()
 PRID_FRAME = re.compile(r"multi_shot/cam_[ab]/person_\d{4}/\d{4}\.png")

@@ -8,14 +8,14 @@ import cv2
 import numpy as np
 import pytest
 
-from dal_tf.config import SyntheticVideoConfig, CameraVideos, TrackletsConfig
+from dal_tf.config import CameraVideos, SyntheticVideoConfig, TrackletsConfig
 from dal_tf.datasets.synthetic.videos import write_videos
-from dal_tf.errors import UserInputError
 from dal_tf.tracking import scores
 from dal_tf.tracking.detector import blobs
 from dal_tf.tracking.extraction import TRACKS_CSV, clipped, extract
 from dal_tf.tracking.mot import read_tracks
 from dal_tf.tracking.tracker import IouTracker, iou
+from dal_tf.utils.errors import UserInputError
 
 pytest.importorskip("motmetrics")
 

@@ -19,7 +19,7 @@ from dal_tf.datasets import folders_layout as layout_files
 from dal_tf.datasets.base import ReidDataset, natural_sorted
 from dal_tf.datasets.prepared import MANIFEST, IndexedTracklet, checked_frames, read_prepared, tracklet_set
 from dal_tf.datasets.registry import register
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 NAME = FOLDERS
 HOW_TO_PREPARE = "python -m data_prep.prepare --dataset=folders --src=DIR --out=<dir>"

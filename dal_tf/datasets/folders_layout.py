@@ -13,7 +13,7 @@ import os
 
 from dal_tf.datasets.base import Tracklet, TrackletSet, natural_sorted
 from dal_tf.datasets.prepared import IndexedTracklet
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 # What tf.io.decode_image reads.
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")

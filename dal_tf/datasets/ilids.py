@@ -16,7 +16,7 @@ from dal_tf.datasets import splits as split_sources
 from dal_tf.datasets.base import ReidDataset, natural_sorted
 from dal_tf.datasets.prepared import IndexedTracklet, read_prepared
 from dal_tf.datasets.registry import register
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 NAME = "ilids"
 CAMERAS = ("cam1", "cam2")

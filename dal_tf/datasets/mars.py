@@ -19,7 +19,7 @@ from dal_tf.config import DataConfig
 from dal_tf.datasets.base import ReidDataset
 from dal_tf.datasets.prepared import IndexedTracklet, read_prepared, tracklet_set
 from dal_tf.datasets.registry import register
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 NAME = "mars"
 NUM_CAMERAS = 6

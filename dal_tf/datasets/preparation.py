@@ -8,7 +8,7 @@ import os
 from dal_tf.config import FOLDERS, PrepareConfig
 from dal_tf.datasets import folders, ilids, mars, prid
 from dal_tf.datasets.prepared import checked_frames, write_prepared
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 
 def prepare(config: PrepareConfig, log=print) -> dict:

@@ -21,9 +21,9 @@ import os
 import cv2
 
 from dal_tf.datasets.base import Tracklet, TrackletSet
-from dal_tf.errors import UserInputError
-from dal_tf.io_utils import atomic_directory
-from dal_tf.progress import Progress
+from dal_tf.utils.atomic_io import atomic_directory
+from dal_tf.utils.errors import UserInputError
+from dal_tf.utils.progress import Progress
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

@@ -15,7 +15,7 @@ from dal_tf.datasets.base import ReidDataset
 from dal_tf.datasets.prepared import IndexedTracklet, read_prepared
 from dal_tf.datasets.prid_layout import CAMERAS, multi_shot_dir, scan_prid_layout
 from dal_tf.datasets.registry import register
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 NAME = "prid"
 SHARED_PEOPLE = 200  # person_0001..person_0200 are the same people in both cameras

@@ -10,7 +10,7 @@ import os
 import re
 
 from dal_tf.datasets.base import natural_sorted
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 CAMERAS = ("cam_a", "cam_b")
 _PERSON_DIR = re.compile(r"person_(\d+)")

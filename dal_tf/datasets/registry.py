@@ -7,7 +7,7 @@ from typing import Callable
 
 from dal_tf.config import DataConfig
 from dal_tf.datasets.base import ReidDataset
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 Loader = Callable[[DataConfig, Callable[[str], None]], ReidDataset]
 _LOADERS: dict[str, Loader] = {}

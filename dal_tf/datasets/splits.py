@@ -16,7 +16,7 @@ import scipy.io
 
 from dal_tf.datasets.base import ReidDataset, natural_key, natural_sorted
 from dal_tf.datasets.prepared import IndexedTracklet, read_manifest, tracklet_set
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 NUM_SPLITS = 10
 # split_fingerprint of the released DAL lists (evaluation/datasplits/{PRID2011,iLIDS-VID}), the

@@ -13,8 +13,8 @@ import os
 
 import tensorflow as tf
 
-from dal_tf.errors import UserInputError
-from dal_tf.progress import Progress
+from dal_tf.utils.errors import UserInputError
+from dal_tf.utils.progress import Progress
 
 DIRECTORY = "tfrecords"
 FRAMES_PER_SHARD = 4096

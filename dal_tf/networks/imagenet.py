@@ -8,8 +8,8 @@ import tarfile
 import tempfile
 import urllib.request
 
-from dal_tf.errors import UserInputError
-from dal_tf.io_utils import atomic_directory
+from dal_tf.utils.atomic_io import atomic_directory
+from dal_tf.utils.errors import UserInputError
 
 # The archives the release's README names.
 ARCHIVES = {
@@ -31,7 +31,7 @@ def checkpoint_prefix(folder: str) -> str | None:
 
 def imagenet_checkpoint(backbone: str, cache_dir: str, log=print) -> str:
     """The checkpoint prefix of `backbone`'s ImageNet archive under cache_dir/imagenet, downloading
-    and unpacking it on first use. The unpacked folder appears at once (io_utils.atomic_directory),
+    and unpacking it on first use. The unpacked folder appears at once (atomic_io.atomic_directory),
     so an interrupted download leaves nothing that a later run would take for the checkpoint."""
     url = ARCHIVES[backbone]
     archive = os.path.basename(url)

@@ -11,8 +11,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dal_tf.errors import UserInputError
 from dal_tf.networks.layers import scope_of
+from dal_tf.utils.errors import UserInputError
 
 BATCHNORM_VARIABLES = ("gamma", "beta", "moving_mean", "moving_variance")
 

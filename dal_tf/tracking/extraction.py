@@ -22,14 +22,14 @@ import numpy as np
 
 from dal_tf.config import TrackletsConfig, named_values
 from dal_tf.datasets.folders_layout import IDENTITIES, IDENTITY_COLUMNS
-from dal_tf.errors import UserInputError
-from dal_tf.io_utils import atomic_directory
-from dal_tf.progress import Progress, duration
 from dal_tf.tracking import scores
 from dal_tf.tracking.detector import WARM_UP_FRAMES, ForegroundDetector
 from dal_tf.tracking.frames import CameraFrames, parse_region
 from dal_tf.tracking.mot import read_tracks
 from dal_tf.tracking.tracker import IouTracker
+from dal_tf.utils.atomic_io import atomic_directory
+from dal_tf.utils.errors import UserInputError
+from dal_tf.utils.progress import Progress, duration
 
 TRACKS_CSV = "tracks.csv"
 TRACKS_COLUMNS = ["camera", "track", "frame", "crop", "video", "x", "y", "w", "h"]

@@ -10,9 +10,9 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from dal_tf.config.command_line import native_stderr_silenced
 from dal_tf.datasets.folders_layout import frame_files
-from dal_tf.errors import UserInputError
-from dal_tf.flag_defs import native_stderr_silenced
+from dal_tf.utils.errors import UserInputError
 
 
 @dataclasses.dataclass(frozen=True)

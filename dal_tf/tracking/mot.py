@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 FORMAT = "frame,id,x,y,w,h,conf,..."
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 MIN_IOU = 0.5
 REPORTED = ("mota", "idf1", "num_switches", "num_false_positives", "num_misses", "num_objects")

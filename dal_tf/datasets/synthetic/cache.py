@@ -14,9 +14,9 @@ from dal_tf.datasets.prid_layout import CAMERAS
 from dal_tf.datasets.synthetic.people import identity
 from dal_tf.datasets.synthetic.scenes import SUPERSAMPLE, random_motion, render_frame, scene_for
 from dal_tf.datasets.synthetic.spec import CAM_B_ONLY_ID_OFFSET, FRAME, TRACKLET, SyntheticSpec
-from dal_tf.errors import UserInputError
-from dal_tf.io_utils import atomic_directory
-from dal_tf.progress import Progress
+from dal_tf.utils.atomic_io import atomic_directory
+from dal_tf.utils.errors import UserInputError
+from dal_tf.utils.progress import Progress
 
 RENDER_VERSION = 1  # bump whenever the images change, so cached trees are regenerated
 MARKER = "synthetic.json"
@@ -80,7 +80,7 @@ def generate(root: str, spec: SyntheticSpec, log=print) -> str:
     """Renders `spec` into root/prid_2011 (PRID 2011's layout) and returns root.
 
     Reuses an existing tree generated from the same spec. The tree and its synthetic.json appear
-    at once (io_utils.atomic_directory), so an interrupted run never leaves a half-written data set
+    at once (atomic_io.atomic_directory), so an interrupted run never leaves a half-written data set
     behind, and a tree from another spec is replaced without a moment of having none.
     """
     root = os.path.abspath(root)

@@ -12,7 +12,7 @@ from dal_tf.datasets.prid_layout import CAMERAS, multi_shot_dir, scan_prid_layou
 from dal_tf.datasets.registry import register
 from dal_tf.datasets.synthetic.cache import MARKER, generate, people, stored_spec
 from dal_tf.datasets.synthetic.spec import SPLIT, SyntheticSpec
-from dal_tf.errors import UserInputError
+from dal_tf.utils.errors import UserInputError
 
 
 def split_test_people(spec: SyntheticSpec, split: int) -> list[int]:

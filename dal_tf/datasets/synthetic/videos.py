@@ -21,7 +21,7 @@ import numpy as np
 
 from dal_tf.datasets.synthetic.people import draw_person, identity
 from dal_tf.datasets.synthetic.scenes import CAMERA_LOOKS, camera_look, scene_for
-from dal_tf.io_utils import atomic_directory
+from dal_tf.utils.atomic_io import atomic_directory
 
 WALK = 11  # the random stream of the walks (spec.py's streams are 0..4)
 

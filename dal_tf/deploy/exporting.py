@@ -1,0 +1,28 @@
+"""What dal_tf.export does: a training run's latest checkpoint, its EMA weights, written in one of
+the export formats with the metadata every format shares."""
+
+from __future__ import annotations
+
+from dal_tf.deploy.export_formats import export_runtime
+from dal_tf.deploy.saved_model import export_saved_model
+from dal_tf.runs import checkpoints
+from dal_tf.runs.run_files import training_people
+from dal_tf.utils.errors import UserInputError
+
+
+def export_run(train_dir: str, out: str, *, fmt: str, convention: str, quantize: str) -> tuple[str, dict]:
+    """(the checkpoint exported, the export's metadata)."""
+    checkpoint = checkpoints.latest_checkpoint(train_dir)
+    model, config = checkpoints.restore_for_inference(train_dir, checkpoint)
+    people = training_people(train_dir)
+    if people is None:
+        raise UserInputError(f"--train_dir={train_dir} does not record its training people, so its export "
+                             "could not refuse to be evaluated on them; train it again with this dal_tf")
+    step = checkpoints.checkpoint_step(checkpoint)
+    if fmt == "saved_model":
+        if convention != "uint8_nhwc" or quantize != "none":
+            raise UserInputError("--input and --quantize apply to --format=onnx and litert; the SavedModel takes "
+                                 "uint8 frames")
+        return checkpoint, export_saved_model(model, config, out, step=step, training_people=people)
+    return checkpoint, export_runtime(model, config, out, fmt=fmt, convention=convention, quantize=quantize,
+                                      step=step, training_people=people)
