@@ -21,6 +21,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from machine import describe  # noqa: E402  (benchmarks/ is the script's own folder)
+
 DIM = 1024
 BATCH = 64
 CAMERAS = 6
@@ -126,6 +128,8 @@ def main():
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.one:
+        print(describe(), flush=True)
     if args.one:
         print(json.dumps(measure(args.one, args.steps)))
         return

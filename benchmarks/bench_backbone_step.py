@@ -26,6 +26,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from dal_tf.networks import mobilenet_v1, resnet_v1  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/ is the script's own folder)
 
 HEIGHT, WIDTH, BATCH = 224, 112, 64
 NETWORKS = {"mobilenet": lambda: mobilenet_v1.build(HEIGHT, WIDTH), "resnet50": lambda: resnet_v1.build(HEIGHT, WIDTH)}
@@ -55,6 +56,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--networks", default="mobilenet,resnet50")
     args = parser.parse_args()
+    print(describe(), flush=True)  # ratios differ between processors
     backend = keras.backend.backend()
     results = []
     for network in args.networks.split(","):

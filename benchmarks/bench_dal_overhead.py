@@ -26,6 +26,7 @@ from dal_tf.association.model import DALModel, SupervisedModel  # noqa: E402
 from dal_tf.config import AssociationConfig  # noqa: E402
 from dal_tf.networks import backbones  # noqa: E402
 from dal_tf.training import distribution, optimizers
+from machine import describe  # noqa: E402  (benchmarks/ is the script's own folder)
 
 HEIGHT, WIDTH, BATCH = 224, 112, 64
 SIZES = {"PRID (178 tracklets)": [89, 89], "MARS (8,298 tracklets)": [1816, 1957, 1321, 750, 1880, 574]}
@@ -50,6 +51,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=5)
     args = parser.parse_args()
+    print(describe(), flush=True)  # ratios differ between processors
     rng = np.random.default_rng(0)
     steps = {}
     plain_people = SIZES["MARS (8,298 tracklets)"]

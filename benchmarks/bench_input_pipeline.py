@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 
 from dal_tf.datasets import input_pipeline  # noqa: E402
 from dal_tf.datasets.base import Tracklet, TrackletSet  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/ is the script's own folder)
 
 HEIGHT, WIDTH, BATCH = 224, 112, 64
 
@@ -71,6 +72,7 @@ def main():
     parser.add_argument("--step_seconds", type=float, default=0.0,
                         help="a DAL train step's time (bench_dal_overhead.py) to compare with")
     args = parser.parse_args()
+    print(describe(), flush=True)  # ratios differ between processors
     root = tempfile.mkdtemp(prefix="dal_tf_bench_frames_")
     try:
         paths = write_frames(root, args.frames)

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from dal_tf.evaluation.metrics import euclidean_distances, evaluate_rank  # noqa: E402
 from references.metrics_loop import reference_evaluate_rank  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/ is the script's own folder)
 
 NUM_GALLERY = 12180
 NUM_QUERY = 1980
@@ -54,6 +55,7 @@ def main():
     parser.add_argument("--loop-queries", type=int, default=200, help="queries the loop reference is timed on")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    print(describe(), flush=True)  # ratios differ between processors
 
     features, query_rows, g_ids, g_cams = mars_like_problem(np.random.default_rng(args.seed))
     q_ids, q_cams = g_ids[query_rows], g_cams[query_rows]

@@ -26,6 +26,7 @@ from bench_metrics import mars_like_problem  # noqa: E402
 
 from dal_tf.evaluation import metrics, reranking  # noqa: E402
 from references.reranking_loop import reference_rerank  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/ is the script's own folder)
 
 
 def main():
@@ -34,6 +35,7 @@ def main():
     parser.add_argument("--small", type=int, default=400, help="rows of the problem both implementations run")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    print(describe(), flush=True)  # ratios differ between processors
 
     features, query_rows, g_ids, g_cams = mars_like_problem(np.random.default_rng(args.seed), args.dim)
     features = features.astype(np.float32)  # as the networks give them

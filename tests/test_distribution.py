@@ -23,8 +23,8 @@ def differences(mode: str) -> dict:
 
 
 @pytest.mark.slow
-# The bounds the README states (measured on the build machine: mirrored 1.2e-7 / 1.3e-7, XLA 2.4e-7
-# / 2.1e-7, mixed precision 2.1e-5 / 2.6e-4).
+# The bounds docs/performance.md states (measured on the earlier build machine: mirrored 1.2e-7 /
+# 1.3e-7, XLA 2.4e-7 / 2.1e-7, mixed precision 2.1e-5 / 2.6e-4).
 def test_two_replicas_train_like_one_device_and_their_checkpoint_restores_on_one():
     found = differences("mirrored")
     assert found["replicas"] == 2

@@ -1,5 +1,5 @@
 """One definition per option: the config fields make the flags, --help lists them all with their
-choices, and the README's table is generated from the same fields."""
+choices, and the tables of docs/flags.md are generated from the same fields."""
 
 import dataclasses
 import os
@@ -12,9 +12,18 @@ from dal_tf import config
 from dal_tf.config import command_line
 
 
-def test_readme_flag_table_is_the_one_generated_from_the_config():
-    readme = open(os.path.join(REPO, "README.md")).read()
-    assert command_line.markdown_table(config.TrainConfig) in readme
+COMMANDS = {"dal_tf.train": config.TrainConfig, "dal_tf.evaluate": config.EvalRequest, "dal_tf.match": config.MatchConfig,
+            "dal_tf.identities": config.IdentitiesConfig, "dal_tf.calibrate": config.CalibrateConfig,
+            "dal_tf.score_identities": config.ScoreIdentitiesConfig, "data_prep.prepare": config.PrepareConfig,
+            "data_prep.tracklets": config.TrackletsConfig, "data_prep.features": config.FeaturesConfig,
+            "data_prep.synthetic_videos": config.SyntheticVideoConfig}
+
+
+def test_each_flag_table_of_the_docs_is_the_one_generated_from_the_config():
+    page = open(os.path.join(REPO, "docs", "flags.md")).read()
+    for module, cls in COMMANDS.items():
+        section = page.split(f"## `python -m {module}`\n", 1)[1].split("\n## ", 1)[0]
+        assert command_line.markdown_table(cls) in section, module
 
 
 def test_every_option_has_help_and_choice_defaults_are_allowed():

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 from conftest import run_module, tiny_train_flags
 
+import dal_tf
 from dal_tf.runs.run_files import read_config
 
 OLD_RUN = os.path.join(os.path.dirname(__file__), "data", "run_0.1.0")
@@ -43,3 +44,5 @@ def test_a_run_trained_now_keeps_the_checkpoint_layout_of_0_1_0(tiny_synthetic_r
                   if k != "_CHECKPOINTABLE_OBJECT_GRAPH")
     with open(os.path.join(OLD_RUN, "checkpoint_keys.txt")) as handle:
         assert keys == handle.read().split()
+    with open(tmp_path / "run" / "run_info.json") as handle:
+        assert json.load(handle)["dal_tf_version"] == dal_tf.__version__

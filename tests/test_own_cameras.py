@@ -1,4 +1,4 @@
-"""The README's "Your own cameras" path end to end, at test sizes: synthetic two-camera videos ->
+"""docs/own_cameras.md's path end to end, at test sizes: synthetic two-camera videos ->
 data_prep.tracklets (built-in detector and tracker, scored against the ground truth) -> folders
 training with the ground-truth identities -> evaluate -> export -> match --data_dir --sheet; and
 the same tracklets without identities, where nothing is scored."""

@@ -169,7 +169,7 @@ def run_ok(module, args):
 
 
 def end_to_end(tmp_path, dataset, src, evaluate_flags=(), prepare_flags=()):
-    """The README's commands: prepare, train a few steps, evaluate. With --format=tfrecord the
+    """docs/reproducing.md's commands: prepare, train a few steps, evaluate. With --format=tfrecord the
     source is moved away after preparing: training and evaluation must read the shards. Evaluating
     the run's checkpoint gives the scores training computed with the model in memory."""
     out, run_dir = str(tmp_path / "prepared"), str(tmp_path / "run")

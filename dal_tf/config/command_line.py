@@ -16,6 +16,7 @@ from typing import Callable
 
 from absl import app, flags, logging
 
+from dal_tf import __version__
 from dal_tf.utils.errors import UserInputError
 
 # Flags this module defines for an entry point count as that entry point's own, so its --help
@@ -51,7 +52,7 @@ def define_flags(config_class, flag_values=flags.FLAGS):
 
 
 def markdown_table(config_class) -> str:
-    """The README's table of config_class's flags: name, default, help (choices listed)."""
+    """docs/flags.md's table of config_class's flags: name, default, help (choices listed)."""
     rows = ["| flag | default | meaning |", "|---|---|---|"]
     for field, kind in option_fields(config_class):
         default = field.default
@@ -111,7 +112,12 @@ def one_line(message: str) -> str:
 def entry_point(name: str, body: Callable[[], None], tensorflow: bool = True):
     """Runs body() as an absl program: flag errors and UserInputError end in one line
     `<name>: error: ...` on stderr and a non-zero exit. tensorflow: body imports it (quietly,
-    first); an entry point that never uses it starts without it."""
+    first); an entry point that never uses it starts without it. --version prints dal_tf's version
+    before any other flag is checked, so it needs none of the required ones."""
+    if "--version" in sys.argv[1:]:
+        print(f"{name} (dal_tf) {__version__}")
+        sys.exit(0)
+    flags.DEFINE_boolean("version", False, "Print dal_tf's version and exit.")  # for --help
 
     def parse(argv):
         try:

@@ -15,7 +15,7 @@ class PrepareConfig(Checked):
 
     dataset: str = option("", "The data set as its owners distribute it, or folders (your own: "
                           "<src>/<camera>/<tracklet>/<frames>, optional identities.csv).", ("prid", "ilids", "mars", FOLDERS))
-    src: str = option("", "The data set as distributed (see the README for each layout).")
+    src: str = option("", "The data set as distributed (docs/reproducing.md shows each layout).")
     out: str = option("", "Directory to write the prepared index to.")
     splits: str = option("", "PRID / iLIDS-VID: a released DAL split folder, a torchreid .json or iLIDS-VID's .mat; "
                          "default: seeded halves (PRID), the official .mat in --src (iLIDS-VID).")

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dal_tf import __version__
 from dal_tf.association import ranking
 from dal_tf.association.model import DALModel, EmbeddingModel, SupervisedModel
 from dal_tf.config import TrainConfig
@@ -37,7 +38,7 @@ def run_info(dataset: ReidDataset) -> dict:
     testing on people the model trained on)."""
     people = sorted({int(p) for p in dataset.train.person_ids() if p >= 0})
     return dict(tracklets_per_camera=[int(n) for n in dataset.train.tracklets_per_camera],
-                training_people=dict(dataset=dataset.name, person_ids=people))
+                training_people=dict(dataset=dataset.name, person_ids=people), dal_tf_version=__version__)
 
 
 def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int,
