@@ -13,6 +13,7 @@ from dal_tf.config import command_line
 
 
 COMMANDS = {"dal_tf.train": config.TrainConfig, "dal_tf.evaluate": config.EvalRequest, "dal_tf.match": config.MatchConfig,
+            "dal_tf.export": config.ExportConfig,
             "dal_tf.identities": config.IdentitiesConfig, "dal_tf.calibrate": config.CalibrateConfig,
             "dal_tf.score_identities": config.ScoreIdentitiesConfig, "data_prep.prepare": config.PrepareConfig,
             "data_prep.tracklets": config.TrackletsConfig, "data_prep.features": config.FeaturesConfig,
@@ -27,7 +28,7 @@ def test_each_flag_table_of_the_docs_is_the_one_generated_from_the_config():
 
 
 def test_every_option_has_help_and_choice_defaults_are_allowed():
-    for cls in (config.TrainConfig, config.EvalRequest, config.MatchConfig, config.PrepareConfig,
+    for cls in (config.TrainConfig, config.EvalRequest, config.MatchConfig, config.PrepareConfig, config.ExportConfig,
                 config.IdentitiesConfig, config.CalibrateConfig, config.ScoreIdentitiesConfig, config.FeaturesConfig):
         for field, _ in command_line.option_fields(cls):
             assert field.metadata["help"].endswith((".", ")")), field.name
@@ -40,6 +41,7 @@ def test_every_option_has_help_and_choice_defaults_are_allowed():
 @pytest.mark.slow
 @pytest.mark.parametrize("module,cls", [("dal_tf.train", config.TrainConfig), ("dal_tf.evaluate", config.EvalRequest),
                                         ("dal_tf.match", config.MatchConfig), ("data_prep.prepare", config.PrepareConfig),
+                                        ("dal_tf.export", config.ExportConfig),
                                         ("dal_tf.identities", config.IdentitiesConfig),
                                         ("dal_tf.calibrate", config.CalibrateConfig),
                                         ("dal_tf.score_identities", config.ScoreIdentitiesConfig),
@@ -61,3 +63,9 @@ def test_flags_round_trip_into_the_config():
     request = command_line.config_from_flags(config.EvalRequest, values)
     assert request == dataclasses.replace(config.EvalRequest(train_dir="runs/x"), pooling="mean", eval_batch_size=7)
     assert request.protocol == "" and request.probe_cam == ""  # unset choices: the model's own
+
+
+def test_export_input_choices_are_the_conventions_the_exports_know():
+    from dal_tf.deploy.export_formats import INPUTS
+
+    assert tuple(INPUTS) == config.EXPORT_INPUTS

@@ -8,6 +8,7 @@ Every config object is importable from here: `from dal_tf.config import TrainCon
 
 from dal_tf.config.data_prep import (CameraVideos, FeaturesConfig, PrepareConfig, SyntheticVideoConfig, TrackletsConfig,
                                      named_values)
+from dal_tf.config.deploy import EXPORT_INPUTS, ExportConfig
 from dal_tf.config.evaluation import EmbeddingConfig, EvalRequest, MatchConfig, RerankConfig, distance_limit
 from dal_tf.config.options import (ASSOCIATION_RULES, BACKBONES, FOLDERS, POOLINGS, PROBE_CAMS, PROTOCOLS, STRATEGIES,
                                    Checked, default_cache_dir, option)
@@ -17,7 +18,7 @@ from dal_tf.config.training import AssociationConfig, DataConfig, ModelConfig, O
 __all__ = [
     "ASSOCIATION_RULES", "BACKBONES", "FOLDERS", "POOLINGS", "PROBE_CAMS", "PROTOCOLS", "STRATEGIES",
     "AssociationConfig", "CalibrateConfig", "CameraVideos", "Checked", "DataConfig", "EmbeddingConfig",
-    "EvalRequest", "FeaturesConfig", "GraphConfig", "IdentitiesConfig", "MatchConfig", "ModelConfig",
+    "EvalRequest", "EXPORT_INPUTS", "ExportConfig", "FeaturesConfig", "GraphConfig", "IdentitiesConfig", "MatchConfig", "ModelConfig",
     "OptimConfig", "PrepareConfig", "RerankConfig", "ScoreIdentitiesConfig", "SyntheticVideoConfig",
     "TrackletsConfig", "TrainConfig", "default_cache_dir", "distance_limit", "named_values", "option",
 ]

@@ -1,5 +1,6 @@
 """The embedding for trackers and devices: ONNX and LiteRT files of a run's EMA network, taking
-frames at the trained size in one of INPUTS' conventions and giving l2-normalised features.
+frames at the trained size in one of INPUTS' conventions (config.EXPORT_INPUTS names them) and
+giving l2-normalised features.
 
 Resizing is outside these graphs, as ONNX and LiteRT runtimes expect: crops go in at the trained
 size, resized by TF1's legacy bilinear rule (dal_tf.datasets.input_pipeline.legacy_resize; the metadata
