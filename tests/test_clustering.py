@@ -44,6 +44,59 @@ def test_cannot_link_refuses_the_merge_hand_case():
     assert clustering.average_linkage(3, pairs, d, 3.0, cannot_link=[[2, 0]]).tolist() == [0, 0, 1]
 
 
+def test_max_per_group_hand_case():
+    # A and B in camera 0, C in camera 1: d(A, B) = 0.1, d(A, C) = 0.2, d(B, C) = 0.3
+    pairs, d = np.array([[0, 1], [0, 2], [1, 2]]), np.array([0.1, 0.2, 0.3])
+    cameras = np.array([0, 0, 1])
+    # no limit: (A, B) at 0.1, then C at (0.2 + 0.3) / 2
+    assert clustering.average_linkage(3, pairs, d, 0.5).tolist() == [0, 0, 0]
+    assert clustering.average_linkage(3, pairs, d, 0.5, groups=cameras, max_per_group=2).tolist() == [0, 0, 0]
+    # one per camera: (A, B) refused, (A, C) at 0.2, then B may not join camera 0's A
+    assert clustering.average_linkage(3, pairs, d, 0.5, groups=cameras, max_per_group=1).tolist() == [0, 1, 0]
+
+
+def reference_linkage(x, threshold, cameras, limit):
+    """Average linkage written from its definition, all pairs known: repeatedly merge the two
+    clusters of smallest mean pairwise distance below the threshold whose union keeps at most
+    `limit` items of each camera."""
+    clusters = [[i] for i in range(len(x))]
+    while True:
+        best = None
+        for i in range(len(clusters)):
+            for j in range(i + 1, len(clusters)):
+                union = clusters[i] + clusters[j]
+                if max(np.bincount(cameras[union])) > limit:
+                    continue
+                mean = cdist(x[clusters[i]], x[clusters[j]]).mean()
+                if mean < threshold and (best is None or mean < best[0]):
+                    best = (mean, i, j)
+        if best is None:
+            break
+        _, i, j = best
+        clusters[i] += clusters.pop(j)
+    labels = np.empty(len(x), np.int64)
+    for person, members in enumerate(sorted(clusters, key=min)):
+        labels[members] = person
+    return labels
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_max_per_group_equals_its_definition(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(24, 3))
+    cameras = rng.integers(0, 3, 24)
+    pairs, d = all_pairs(x)
+    threshold = np.quantile(d, 0.4)
+    for limit in (1, 2):
+        got = clustering.average_linkage(24, pairs, d, threshold, groups=cameras, max_per_group=limit)
+        np.testing.assert_array_equal(got, reference_linkage(x, threshold, cameras, limit))
+        assert max(np.bincount(cameras[got == p]).max() for p in np.unique(got)) <= limit
+    # one per camera is every same-camera pair a cannot-link
+    same = np.array([(a, b) for a in range(24) for b in range(a + 1, 24) if cameras[a] == cameras[b]])
+    np.testing.assert_array_equal(clustering.average_linkage(24, pairs, d, threshold, groups=cameras, max_per_group=1),
+                                  clustering.average_linkage(24, pairs, d, threshold, cannot_link=same))
+
+
 def test_unknown_pairs_count_as_far():
     # 0-1 and 1-2 known at 1.0; 0-2 unknown counts as far = 5: {0,1} to 2 averages (1 + 5) / 2 = 3
     pairs, d = np.array([[0, 1], [1, 2]]), np.array([1.0, 1.0])

@@ -97,6 +97,11 @@ def test_threshold_extremes_and_time_constraints(footage):
     person_of = {f"{r['camera']}/{r['tracklet']}": r["person"] for r in read_csv(footage / "apart" / "people.csv")}
     pairs = overlapping_pairs(footage)
     assert pairs and all(person_of[a] != person_of[b] for a, b in pairs)
+    # --max_per_camera=1: at most one tracklet of each camera per person, and the summary says so
+    assert identities(footage, footage / "once", "--threshold=10", "--max_per_camera=1").returncode == 0
+    seen = [(r["person"], r["camera"]) for r in read_csv(footage / "once" / "people.csv")]
+    assert len(seen) == len(set(seen)) and len({p for p, _ in seen}) < len(seen)
+    assert json.load(open(footage / "once" / "summary.json"))["graph"]["max_per_camera"] == 1
 
 
 def nearest_distances(export, footage, *flags):

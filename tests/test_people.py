@@ -6,7 +6,7 @@ import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import cdist, pdist
 
-from dal_tf.people import calibration, grouping
+from dal_tf.people import calibration, clustering, grouping
 from dal_tf.people.clustering import Distances
 from dal_tf.people.scores import clustering_scores
 
@@ -38,6 +38,21 @@ def test_cannot_links_keep_overlapping_tracklets_apart():
     assert len(set(joined.tolist())) == 1
     apart = grouping.cluster(Distances(x), cameras, 10.0, 3, np.array([[0, 1]]))
     assert apart[0] != apart[1] and len(set(apart.tolist())) == 2
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_max_per_camera_through_the_pruned_graph_equals_linkage_over_all_pairs(limit):
+    # --max_per_camera only refuses merges, so the components below the threshold stay exact
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(c, 0.4, (5, 4)) for c in rng.normal(0, 1.5, (6, 4))])
+    cameras = rng.integers(0, 3, len(x))
+    i, j = np.triu_indices(len(x), 1)
+    pairs, d = np.stack([i, j], 1), cdist(x, x)[i, j]
+    threshold = np.quantile(d, 0.3)
+    ours = grouping.cluster(Distances(x), cameras, threshold, len(x) - 1, np.zeros((0, 2)), max_per_camera=limit)
+    dense = clustering.average_linkage(len(x), pairs, d, threshold, groups=cameras, max_per_group=limit)
+    assert same_partition(ours, dense)
+    assert all(np.bincount(cameras[ours == p]).max() <= limit for p in np.unique(ours))
 
 
 def test_mutual_cross_camera_pairs_equal_brute_force():

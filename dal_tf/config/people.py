@@ -17,10 +17,14 @@ class GraphConfig(Checked):
     neighbour_search: str = option("exact", "How neighbours are found: exact (block by block, N x N distances in "
                                    "all) or faiss (FAISS's approximate HNSW search, for hundreds of thousands of "
                                    "tracklets; pip install 'dal_tf[scale]').", ("exact", "faiss"))
+    max_per_camera: int = option(0, "At most this many tracklets of one camera in one person, for footage where a "
+                                 "person passes each camera at most that often (1 for PRID- and iLIDS-VID-like "
+                                 "footage); 0: no limit.")
 
     def __post_init__(self):
         super().__post_init__()
         require(self.neighbours >= 1, f"--neighbours={self.neighbours} must be >= 1")
+        require(self.max_per_camera >= 0, f"--max_per_camera={self.max_per_camera} must be >= 0 (0: no limit)")
 
 
 @dataclasses.dataclass(frozen=True)

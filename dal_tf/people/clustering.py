@@ -15,6 +15,7 @@ A pair the graph does not hold counts as `far` apart in the average, so with eve
 
 from __future__ import annotations
 
+import collections
 import heapq
 
 import numpy as np
@@ -127,13 +128,15 @@ def _hnsw_neighbours(distances: Distances, k: int, cameras: np.ndarray | None):
 
 
 def average_linkage(n: int, pairs: np.ndarray, pair_distances: np.ndarray, threshold: float,
-                    cannot_link: np.ndarray | None = None, far: float | None = None) -> np.ndarray:
+                    cannot_link: np.ndarray | None = None, far: float | None = None,
+                    groups: np.ndarray | None = None, max_per_group: int = 0) -> np.ndarray:
     """People as labels 0..P-1 (in order of each person's lowest member) for n items.
 
     pairs [E, 2] and pair_distances [E] are the known distances (either order, duplicates kept
     once); clusters merge, closest average first, while their average distance is below
-    `threshold` and no cannot_link pair [C, 2] would end up in one cluster. Unknown pairs count as
-    `far` (default: the largest known distance)."""
+    `threshold`, no cannot_link pair [C, 2] would end up in one cluster and, with max_per_group,
+    no cluster would hold more than that many items of one group (groups [n]: each item's camera).
+    Unknown pairs count as `far` (default: the largest known distance)."""
     pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
     pair_distances = np.asarray(pair_distances, np.float64).reshape(-1)
     if far is None:
@@ -150,6 +153,9 @@ def average_linkage(n: int, pairs: np.ndarray, pair_distances: np.ndarray, thres
             forbidden[b].add(a)
     size = {i: 1 for i in range(n)}
     members = {i: [i] for i in range(n)}
+    # Items per group of each cluster, where a limit applies. A refused pair stays refused: the
+    # two clusters only change by merging, into a new one.
+    per_group = {i: collections.Counter([g]) for i, g in enumerate(np.asarray(groups).tolist())} if max_per_group else {}
 
     def average(a, b):
         total, count = known[a][b]
@@ -164,10 +170,14 @@ def average_linkage(n: int, pairs: np.ndarray, pair_distances: np.ndarray, thres
             break
         if a not in size or b not in size or b in forbidden[a]:
             continue  # merged since it was pushed, or refused for good: forbidden sets only grow
+        if per_group and any(per_group[a][g] + count > max_per_group for g, count in per_group[b].items()):
+            continue
         merged = next_id
         next_id += 1
         size[merged] = size.pop(a) + size.pop(b)
         members[merged] = members.pop(a) + members.pop(b)
+        if per_group:
+            per_group[merged] = per_group.pop(a) + per_group.pop(b)
         links: dict[int, list] = {}
         for old in (a, b):
             for other, (total, count) in known.pop(old).items():

@@ -57,7 +57,8 @@ def find_people(config: IdentitiesConfig, log=print) -> dict:
     graph = config.graph
     threshold = chosen_threshold(config.threshold, metadata, config.embedding, distances, footage, cannot,
                                  graph.neighbour_search, log)
-    person = grouping.cluster(distances, cameras, threshold.value, graph.neighbours, cannot, graph.neighbour_search)
+    person = grouping.cluster(distances, cameras, threshold.value, graph.neighbours, cannot, graph.neighbour_search,
+                              graph.max_per_camera)
     seen_by = np.bincount(np.unique(np.stack([person, cameras], 1), axis=0)[:, 0])
     summary = dict(tracklets=len(names), people=int(person.max()), people_in_several_cameras=int(np.sum(seen_by > 1)),
                    threshold=dataclasses.asdict(threshold), cannot_links=len(cannot),

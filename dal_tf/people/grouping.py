@@ -100,8 +100,9 @@ def neighbour_graph(distances: Distances, neighbours: int,
 
 
 def cluster_graph(n: int, pairs: np.ndarray, pair_distances: np.ndarray, cameras: np.ndarray, threshold: float,
-                  cannot_link: np.ndarray) -> np.ndarray:
-    """Person numbers 1..P of n tracklets from their neighbour graph (see `numbered` for the order)."""
+                  cannot_link: np.ndarray, max_per_camera: int = 0) -> np.ndarray:
+    """Person numbers 1..P of n tracklets from their neighbour graph (see `numbered` for the order);
+    max_per_camera > 0: no person holds more tracklets of one camera (--max_per_camera)."""
     far = max(float(pair_distances.max(initial=0.0)), threshold)  # so that the pruning below is exact
     close = pair_distances < threshold
     graph = scipy.sparse.coo_matrix((np.ones(int(close.sum())), tuple(pairs[close].T)), shape=(n, n))
@@ -114,15 +115,15 @@ def cluster_graph(n: int, pairs: np.ndarray, pair_distances: np.ndarray, cameras
     cannot_link = local[cannot_link[(local[cannot_link] >= 0).all(axis=1)]]
     labels = np.arange(n) + len(members)  # the unclustered stay alone
     labels[members] = average_linkage(len(members), local[pairs[inside]], pair_distances[inside], threshold,
-                                      cannot_link, far)
+                                      cannot_link, far, np.asarray(cameras)[members], max_per_camera)
     return numbered(labels, cameras)
 
 
 def cluster(distances: Distances, cameras: np.ndarray, threshold: float, neighbours: int,
-            cannot_link: np.ndarray, search: str = "exact") -> np.ndarray:
+            cannot_link: np.ndarray, search: str = "exact", max_per_camera: int = 0) -> np.ndarray:
     """Person numbers 1..P of the N tracklets (see `numbered` for their order)."""
     pairs, pair_distances, _ = neighbour_graph(distances, neighbours, search)
-    return cluster_graph(len(distances), pairs, pair_distances, cameras, threshold, cannot_link)
+    return cluster_graph(len(distances), pairs, pair_distances, cameras, threshold, cannot_link, max_per_camera)
 
 
 def numbered(labels: np.ndarray, cameras: np.ndarray) -> np.ndarray:

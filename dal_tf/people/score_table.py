@@ -75,7 +75,8 @@ def embedding_rows(label: str, export, config: ScoreIdentitiesConfig, footage, t
     pairs, pair_distances, near = grouping.neighbour_graph(distances, config.graph.neighbours, search)
 
     def clustered(threshold, constraints):
-        return grouping.cluster_graph(len(distances), pairs, pair_distances, footage.cameras, threshold, constraints)
+        return grouping.cluster_graph(len(distances), pairs, pair_distances, footage.cameras, threshold, constraints,
+                                      config.graph.max_per_camera)
 
     cuts = np.unique(np.quantile(near[np.isfinite(near)], np.linspace(0, 1, BEST_CANDIDATES)))
     best = max(cuts, key=lambda t: clustering_scores(clustered(t, cannot), footage.truth)["pairwise_f1"])
