@@ -10,7 +10,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-from conftest import run_module, tiny_train_flags
+from conftest import only_error_line, run_module, tiny_train_flags
 
 from dal_tf.config import SyntheticVideoConfig
 from dal_tf.datasets.synthetic.videos import write_videos
@@ -172,8 +172,7 @@ def test_bad_input_one_line_and_no_output(footage, tmp_path):
     def refused(args, expected, module="dal_tf.identities"):
         out = tmp_path / "out"
         result = run_module(module, [*args, f"--out={out}"] if module == "dal_tf.identities" else args)
-        lines = result.stderr.strip().splitlines()
-        assert result.returncode != 0 and len(lines) == 1 and expected in lines[0], result.stderr[-2000:]
+        assert expected in only_error_line(result, module)
         assert not out.exists()
 
     data, export = footage / "tracklets", footage / "export"
