@@ -56,7 +56,7 @@ def footage(num_tracklets: int, dim: int, seed: int = 0):
 def measure(num_tracklets: int, dim: int, search: str) -> dict:
     import numpy as np
 
-    from dal_tf.people import grouping
+    from dal_tf.people import grouping, threshold as estimate
     from dal_tf.people.clustering import Distances
     from dal_tf.people.scores import clustering_scores
 
@@ -65,7 +65,7 @@ def measure(num_tracklets: int, dim: int, search: str) -> dict:
     reset_peak_resident()
     before = resident_gib("VmRSS")
     began = time.perf_counter()
-    threshold = grouping.estimated_threshold(distances, cameras, cannot, search)
+    threshold = estimate.estimated_threshold(distances, cameras, cannot, search)
     estimated = time.perf_counter()
     person = grouping.cluster(distances, cameras, threshold.value, NEIGHBOURS, cannot, search)
     clustered = time.perf_counter()

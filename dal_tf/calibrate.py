@@ -3,10 +3,11 @@ pairs of a folders data set with identities.csv, and the thresholds they give.
 
     python -m dal_tf.calibrate --saved_model=exports/demo --data_dir=my_tracklets
 
-Prints the equal-error threshold and those at 1% and 0.1% false matches, draws the two histograms
-and the ROC curve to --plot, and writes the chosen threshold (--false_match_rate; 0: the
-equal-error one) into the export's dal_tf_export.json, so that dal_tf.match --max_distance and
-dal_tf.identities --threshold use it by default (under the same --rerank settings). Calibrate on
+Prints the equal-error threshold, those at 1% and 0.1% false matches and the people threshold (the
+highest F1 of same-person decisions over the pairs), draws the two histograms and the ROC curve to
+--plot, and writes the chosen threshold (--false_match_rate; 0: the equal-error one) and the
+people threshold into the export's dal_tf_export.json, so that dal_tf.match --max_distance uses the
+first and dal_tf.identities --threshold the second by default (under the same --rerank settings). Calibrate on
 people the embedding was not trained on. The flags are the fields of dal_tf.config.CalibrateConfig.
 """
 
@@ -35,8 +36,11 @@ def calibrate_and_print():
     print(f"equal error: threshold {result['equal_error_threshold']:.4f}, rate {result['equal_error_rate']:.2%}")
     for rate, value in result["thresholds_at_false_match_rates"].items():
         print(f"at {float(rate):.1%} false matches: threshold {value:.4f}")
+    print(f"for who is who (dal_tf.identities): threshold {result['people_threshold']:.4f}, the highest F1 of "
+          f"same-person decisions over these pairs ({result['pair_f1']:.3f})")
     where = "written into the export" if config.write else "not written (--nowrite)"
-    print(f"threshold {result['value']:.4f} {where}; plot: {os.path.abspath(config.plot)}")
+    print(f"threshold {result['value']:.4f} and people threshold {result['people_threshold']:.4f} {where}; "
+          f"plot: {os.path.abspath(config.plot)}")
 
 
 if __name__ == "__main__":

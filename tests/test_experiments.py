@@ -172,3 +172,23 @@ def test_association_study_plans_every_rule_and_tables_it_with_rerank(tmp_path, 
     assert rows[1]["row"] == "released, ImageNet" and float(rows[1]["rerank_rank1_mean"]) == pytest.approx(107.0)
     assert float(rows[1]["merged_share_mean"]) == pytest.approx(0.27, abs=1e-6)
     assert (tmp_path / "association_figure4.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_threshold_table_averages_seeds_counts_abstentions_and_gaps(tmp_path):
+    from experiments import threshold_table
+
+    header = ("embedding,people from,threshold,pairwise precision,pairwise recall,pairwise F1,BCubed F1,"
+              "people found,true people\n")
+    seeds = {
+        0: "trained,estimated threshold,0.7,,,0.300,,80,60\ntrained,best threshold,0.72,,,0.400,,70,60\n",
+        1: "trained,estimated threshold: abstains,,,,,,,\ntrained,best threshold,0.8,,,0.200,,90,60\n",
+        2: "trained,estimated threshold,0.6,,,0.500,,75,60\ntrained,best threshold,0.6,,,0.500,,75,60\n",
+    }
+    for seed, rows in seeds.items():
+        (tmp_path / f"toy_seed{seed}.csv").write_text(header + rows)
+    text = threshold_table.table(str(tmp_path))
+    row = next(line for line in text.splitlines() if line.startswith("| toy |"))
+    # estimated: mean of 0.3 and 0.5, sd 0.141; best: 0.4, 0.2, 0.5: mean 0.367, sd 0.153; gaps 0.1 and 0
+    assert row == "| toy | 0, 1, 2 | 60 |  |  | 0.400 ± 0.141, abstains (1 of 3) | 0.367 ± 0.153 | 0.050 ± 0.071 |"
+    assert "- toy, seed 1: untrained, estimated: ; untrained, best: ; trained, estimated: abstains; " \
+           "trained, best: 0.200 (90)" in text

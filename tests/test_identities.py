@@ -5,6 +5,7 @@ export; and each kind of bad input, which leaves no output."""
 import csv
 import json
 import os
+import re
 import shutil
 
 import cv2
@@ -63,7 +64,7 @@ def overlapping_pairs(root):
 
 def test_people_files_cover_every_tracklet_and_box(footage):
     out = footage / "people"
-    result = identities(footage, out, f"--videos={CAMERAS[0]}")
+    result = identities(footage, out, f"--videos={CAMERAS[0]}", "--threshold=1")
     assert result.returncode == 0, result.stderr[-2000:]
     people = read_csv(out / "people.csv")
     assert list(people[0]) == PEOPLE_COLUMNS
@@ -77,13 +78,24 @@ def test_people_files_cover_every_tracklet_and_box(footage):
             person_of[f"{camera}/{int(r['track']):04d}"] for r in crops)
     assert len((out / "aicity.txt").read_text().splitlines()) == len(tracks)
     summary = json.load(open(out / "summary.json"))
-    assert summary["people"] == max(person_of.values()) and summary["threshold"]["source"] == "estimated"
+    assert summary["people"] == max(person_of.values()) and summary["threshold"]["source"] == "--threshold"
     sheet = cv2.imread(str(out / "people.png"))
     from dal_tf.evaluation.contact_sheet import cell_size
 
     assert sheet.shape[0] == summary["people"] * cell_size()[0]
     video, drawn = cv2.VideoCapture(f"{footage}/videos/{CAMERAS[0]}.avi"), cv2.VideoCapture(str(out / "videos" / "cam1.mp4"))
     assert int(drawn.get(cv2.CAP_PROP_FRAME_COUNT)) == int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+
+
+def test_an_unreliable_estimate_abstains_with_one_line_and_no_output(footage):
+    # four people and two training steps: too few mutually nearest pairs to place a cut. The
+    # refusal comes after the frames were embedded, so their progress lines are above it.
+    result = identities(footage, footage / "abstained")
+    assert result.returncode != 0 and not (footage / "abstained").exists()
+    last = result.stderr.strip().splitlines()[-1]
+    assert re.match(r"dal_tf.identities: error: the threshold cannot be estimated: [0-4] mutually nearest "
+                    r"cross-camera pairs, fewer than 5; give --threshold=T", last), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
 
 
 def test_threshold_extremes_and_time_constraints(footage):
@@ -120,8 +132,10 @@ def test_calibrate_then_match_and_identities_use_its_threshold(footage):
     result = run_module("dal_tf.calibrate", [f"--saved_model={export}", f"--data_dir={footage}/tracklets",
                                              f"--plot={plot}"])
     assert result.returncode == 0, result.stderr[-2000:]
-    stored = json.load(open(export / "dal_tf_export.json"))["threshold"]
-    assert f"threshold {stored['value']:.4f} written into the export" in result.stdout and plot.exists()
+    metadata = json.load(open(export / "dal_tf_export.json"))
+    stored, people = metadata["threshold"], metadata["people_threshold"]
+    assert (f"threshold {stored['value']:.4f} and people threshold {people['value']:.4f} written into the export"
+            in result.stdout and plot.exists())
     matched = run_module("dal_tf.match", [f"--saved_model={export}", f"--data_dir={footage}/tracklets", "--top_k=50",
                                           f"--csv={footage}/calibrated.csv"])
     assert "--max_distance: the export's calibrated threshold" in matched.stderr
@@ -140,8 +154,9 @@ def test_calibrate_then_match_and_identities_use_its_threshold(footage):
     result = run_module("dal_tf.identities", [f"--saved_model={export}", f"--data_dir={footage}/tracklets",
                                               f"--out={footage}/with_calibration"])
     assert result.returncode == 0, result.stderr[-2000:]
+    # identities takes the people threshold, not match's
     assert json.load(open(footage / "with_calibration" / "summary.json"))["threshold"] == dict(
-        value=stored["value"], source="calibrated", positives=0, negatives=0, negative_pairs="")
+        value=people["value"], source="calibrated", positives=0, negatives=0, negative_pairs="")
 
 
 def test_score_identities_rows(footage):
@@ -151,8 +166,11 @@ def test_score_identities_rows(footage):
         f"--csv={footage}/scores.csv"])
     assert result.returncode == 0, result.stderr[-2000:]
     rows = read_csv(footage / "scores.csv")
-    assert [r["people from"] for r in rows] == ["estimated threshold", "estimated threshold, no time constraints",
+    # the estimate abstains on this footage (above), and the rows say so, unscored
+    assert [r["people from"] for r in rows] == ["estimated threshold: abstains",
+                                                "estimated threshold, no time constraints: abstains",
                                                 "best threshold"] * 2 + ["the run's merges (merges.csv)"]
+    assert all(r["pairwise F1"] == "" for r in rows if r["people from"].endswith("abstains"))
     merges = read_csv(footage / "run" / "merges.csv")
     parent = {}
 
@@ -165,7 +183,7 @@ def test_score_identities_rows(footage):
         parent[root_of(r["tracklet"])] = root_of(r["partner"])
     names = {f"{r['camera']}/{int(r['track']):04d}" for r in read_csv(footage / "tracklets" / "tracks.csv")}
     assert int(rows[-1]["people found"]) == len({root_of(n) for n in names})
-    assert all(0 <= float(r["IDF1"]) <= 1 for r in rows)
+    assert all(0 <= float(r["IDF1"]) <= 1 for r in rows if r["IDF1"])
 
 
 def test_bad_input_one_line_and_no_output(footage, tmp_path):

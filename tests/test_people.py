@@ -1,11 +1,14 @@
 """dal_tf.people.grouping, dal_tf.people.scores and dal_tf.people.calibration against dense references (SciPy,
 brute force) and hand-computed cases."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import cdist, pdist
 
+from dal_tf.config import RerankConfig
 from dal_tf.people import calibration, clustering, grouping
 from dal_tf.people.clustering import Distances
 from dal_tf.people.scores import clustering_scores
@@ -55,30 +58,6 @@ def test_max_per_camera_through_the_pruned_graph_equals_linkage_over_all_pairs(l
     assert all(np.bincount(cameras[ours == p]).max() <= limit for p in np.unique(ours))
 
 
-def test_mutual_cross_camera_pairs_equal_brute_force():
-    rng = np.random.default_rng(5)
-    x = rng.normal(size=(40, 4))
-    cameras = rng.integers(0, 3, 40)
-    d = cdist(x, x)
-    d[cameras[:, None] == cameras[None, :]] = np.inf
-    nearest = d.argmin(1)
-    expected = sorted((i, int(nearest[i])) for i in range(40) if nearest[nearest[i]] == i and i < nearest[i])
-    assert grouping.mutual_cross_camera_pairs(Distances(x), cameras).tolist() == [list(p) for p in expected]
-
-
-def test_estimated_threshold_separates_mutual_pairs_from_time_overlaps():
-    # three people, each in camera 0 and 1, 0.1 apart; people 1 unit apart; overlaps in camera 0
-    x = np.array([[0.0], [0.1], [1.0], [1.1], [2.0], [2.1]])
-    cameras = np.array([0, 1, 0, 1, 0, 1])
-    cannot = np.array([[0, 2], [2, 4], [0, 4]] * 7)  # repeated past MIN_NEGATIVES
-    threshold = grouping.estimated_threshold(Distances(x), cameras, cannot)
-    # positives are at 0.1, negatives at 1 and 2: midway between 0.1 and 1
-    assert threshold.value == pytest.approx(0.55) and threshold.positives == 3
-    assert threshold.negative_pairs == "time overlaps in one camera"
-    few = grouping.estimated_threshold(Distances(x), cameras, cannot[:2])
-    assert few.negative_pairs.startswith("random cross-camera pairs")
-
-
 def test_people_are_numbered_by_cameras_then_size_then_first_tracklet():
     labels = np.array([5, 5, 7, 7, 7, 9, 9, 3])
     cameras = np.array([0, 0, 0, 0, 1, 0, 1, 0])
@@ -111,6 +90,38 @@ def test_calibration_thresholds_hand_cases():
     assert calibration.threshold_at(negative, 0.0) == pytest.approx(0.2)  # midway 0 .. 0.4
     assert calibration.threshold_at(negative, 0.25) == pytest.approx(0.45)
     assert calibration.threshold_at(negative, 0.6) == pytest.approx(0.6)
+
+
+def test_people_threshold_is_the_best_pair_f1_hand_case():
+    positive, negative = np.array([0.1, 0.2, 0.3, 0.6]), np.array([0.4, 0.5, 0.7, 0.8])
+    # four negatives standing for 4: at 0.3, TP 3, FP 0, FN 1: F1 6/7; at 0.6, TP 4, FP 2: 8/10
+    assert calibration.pair_f1_threshold(positive, negative, 4) == pytest.approx((0.3, 6 / 7))
+    # standing for 400, each negative counts 100: cutting higher only gets worse; at 0.1, 2/5
+    assert calibration.pair_f1_threshold(positive, negative, 400) == pytest.approx((0.3, 6 / 7))
+    # a sample of 4 standing for 1 pair in all: FP at 0.6 is 0.5, F1 8 / 8.5, above 6/7
+    assert calibration.pair_f1_threshold(positive, negative, 1) == pytest.approx((0.6, 8 / 8.5))
+
+
+def test_identities_take_the_people_threshold_and_say_when_an_export_has_none():
+    reranking = RerankConfig()
+    plain = dict(reranking=dataclasses.asdict(reranking))
+    both = {"threshold": dict(value=0.9, **plain), "people_threshold": dict(value=0.6, **plain)}
+    lines = []
+    assert calibration.distance_limit("", "threshold", both, reranking, lines.append, "people_threshold") == 0.6
+    assert calibration.distance_limit("", "max_distance", both, reranking, lines.append) == 0.9
+    old = {"threshold": both["threshold"]}  # calibrated by 0.2.0
+    assert calibration.distance_limit("", "threshold", old, reranking, lines.append, "people_threshold") is None
+    assert lines[-1] == ("--threshold: the export was calibrated before dal_tf 0.3.0, with no people_threshold; "
+                         "run dal_tf.calibrate again")
+
+
+def test_cross_camera_negatives_count_equals_brute_force():
+    rng = np.random.default_rng(4)
+    cameras, truth = rng.integers(0, 3, 50), rng.integers(-1, 8, 50)
+    i, j = np.triu_indices(50, 1)
+    expected = np.sum((cameras[i] != cameras[j]) & (truth[i] != truth[j]) & (truth[i] >= 0) & (truth[j] >= 0))
+    assert calibration.cross_camera_negatives(cameras, truth) == expected
+    assert calibration.cross_camera_negatives(cameras, truth) == len(calibration.labelled_pairs(cameras, truth)[1])
 
 
 def test_labelled_pairs_all_and_sampled_agree_on_positives(monkeypatch):

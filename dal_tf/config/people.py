@@ -37,7 +37,8 @@ class IdentitiesConfig(Checked):
                            "prepared); its tracks.csv, where there is one, gives the time constraints and boxes.")
     out: str = option("", "Directory to write people.csv, summary.json, people.png and the per-camera files to.")
     threshold: str = option("", "The largest average distance at which tracklets are one person; empty: the "
-                            "threshold dal_tf.calibrate wrote into the export, else one estimated from the footage.")
+                            "people threshold dal_tf.calibrate wrote into the export, else one estimated from the footage "
+                            "(or a refusal where the estimate cannot be trusted).")
     graph: GraphConfig = GraphConfig()
     time_constraints: bool = option(True, "Refuse to join two tracklets of one camera that overlap in time "
                                     "(tracks.csv's frames).")
@@ -89,7 +90,9 @@ class CalibrateConfig(Checked):
     plot: str = option("calibration.png", "PNG to draw the two distance histograms and the ROC curve to.")
     false_match_rate: float = option(0.0, "The threshold written into the export: the one at this share of "
                                      "different-person pairs matched (e.g. 0.01); 0: the equal-error threshold.")
-    write: bool = option(True, "Write the chosen threshold into the export's dal_tf_export.json.")
+    write: bool = option(True, "Write the chosen threshold (for dal_tf.match) and the people threshold (for "
+                         "dal_tf.identities: the highest F1 of same-person decisions) into the export's "
+                         "dal_tf_export.json.")
 
     def __post_init__(self):
         super().__post_init__()

@@ -31,9 +31,10 @@ def plot_png(positive, negative, marks: dict, path: str):
     bins = np.linspace(0, max(positive.max(), negative.max()), 60)
     histogram.hist(negative, bins, density=True, alpha=0.6, label=f"different people ({len(negative)} pairs)")
     histogram.hist(positive, bins, density=True, alpha=0.6, label=f"same person ({len(positive)} pairs)")
-    for name, value in marks.items():
+    for rank, (name, value) in enumerate(sorted(marks.items(), key=lambda mark: mark[1])):
         histogram.axvline(value, linestyle="--", color="k", linewidth=0.8)
-        histogram.text(value, histogram.get_ylim()[1] * 0.9, f" {name}", fontsize=8)
+        # staggered, so that labels of close thresholds do not overlap
+        histogram.text(value, histogram.get_ylim()[1] * (0.9 - 0.07 * (rank % 3)), f" {name}", fontsize=8)
     histogram.set(xlabel="distance", ylabel="density", title="cross-camera pairs")
     histogram.legend(fontsize=8)
     _, tmr, fmr = calibration.rates(positive, negative)
@@ -59,15 +60,20 @@ def calibrate_export(config: CalibrateConfig, log=print) -> dict:
     equal, equal_rate = calibration.equal_error(positive, negative)
     at_rates = {rate: calibration.threshold_at(negative, rate) for rate in REPORTED_RATES}
     chosen = calibration.threshold_at(negative, config.false_match_rate) if config.false_match_rate else equal
+    people, pair_f1 = calibration.pair_f1_threshold(
+        positive, negative, calibration.cross_camera_negatives(footage.cameras, footage.truth))
     result = dict(value=chosen, false_match_rate=config.false_match_rate, equal_error_threshold=equal,
                   equal_error_rate=equal_rate, thresholds_at_false_match_rates={str(r): t for r, t in at_rates.items()},
-                  positive_pairs=len(positive), negative_pairs=len(negative),
+                  people_threshold=people, pair_f1=pair_f1, positive_pairs=len(positive), negative_pairs=len(negative),
                   reranking=dataclasses.asdict(embedding.reranking), data_dir=os.path.abspath(config.data_dir))
-    plot_png(positive, negative, {"EER": equal, **{f"{r:.1%}": t for r, t in at_rates.items()}}, config.plot)
+    plot_png(positive, negative, {"EER": equal, **{f"{r:.1%}": t for r, t in at_rates.items()}, "people": people},
+             config.plot)
     if config.write:
         path = os.path.join(config.embedding.saved_model, METADATA)
         with open(path) as handle:
             stored = json.load(handle)
         stored[calibration.THRESHOLD] = result
+        stored[calibration.PEOPLE_THRESHOLD] = dict(value=people, pair_f1=pair_f1, reranking=result["reranking"],
+                                                    data_dir=result["data_dir"])
         atomic_write_json(path, stored)
     return result

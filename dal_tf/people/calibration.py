@@ -8,9 +8,14 @@ different-person pairs (negatives):
 The equal-error threshold is where FMR and FNMR cross; the threshold at a false match rate r is
 the largest that matches at most r of the negatives.
 
-dal_tf.calibrate writes its threshold into the export's metadata under THRESHOLD, with the
-re-ranking setting it was measured with: re-ranked and Euclidean distances have different scales,
-so match and identities use it only under the same setting.
+For who is who, the equal error lets far too many impostors through: with P people each tracklet
+has P - 1 of them per camera. PEOPLE_THRESHOLD is instead the cut with the highest F1 of the
+"same person" decisions over all cross-camera pairs, 2 TP / (2 TP + FP + FN), which weighs false
+matches by how many negatives there are.
+
+dal_tf.calibrate writes its thresholds into the export's metadata, THRESHOLD for match and
+PEOPLE_THRESHOLD for identities, with the re-ranking setting they were measured with: re-ranked
+and Euclidean distances have different scales, so they are used only under the same setting.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dal_tf.config import RerankConfig
 from dal_tf.config import distance_limit as parse_limit
 
 THRESHOLD = "threshold"
+PEOPLE_THRESHOLD = "people_threshold"
 
 
 def rates(positive: np.ndarray, negative: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,6 +49,18 @@ def equal_error(positive: np.ndarray, negative: np.ndarray) -> tuple[float, floa
     return float(cuts[best]), float(((1 - tmr[best]) + fmr[best]) / 2)
 
 
+def pair_f1_threshold(positive: np.ndarray, negative: np.ndarray, negatives_in_all: int) -> tuple[float, float]:
+    """(threshold, F1): the cut with the highest F1 of the decisions "at most t: same person" over
+    the pairs, of which `negative` is a sample of negatives_in_all; the lowest such cut."""
+    if not len(positive) or not len(negative):
+        raise ValueError("a calibration needs same-person and different-person pairs")
+    cuts, tmr, fmr = rates(positive, negative)
+    true = tmr * len(positive)
+    f1 = 2 * true / (len(positive) + true + fmr * negatives_in_all)
+    best = int(np.argmax(f1))
+    return float(cuts[best]), float(f1[best])
+
+
 def threshold_at(negative: np.ndarray, false_match_rate: float) -> float:
     """The largest threshold matching at most false_match_rate of the negatives: midway between
     the last negative it may match (or 0) and the first it may not."""
@@ -54,25 +72,28 @@ def threshold_at(negative: np.ndarray, false_match_rate: float) -> float:
     return float((below + negative[allowed]) / 2)
 
 
-def export_threshold(metadata: dict, reranking: RerankConfig) -> float | None:
+def export_threshold(metadata: dict, reranking: RerankConfig, key: str = THRESHOLD) -> float | None:
     """The calibrated threshold of an export, if it was measured with these re-ranking settings."""
-    entry = metadata.get(THRESHOLD)
+    entry = metadata.get(key)
     if not entry or entry["reranking"] != dataclasses.asdict(reranking):
         return None
     return float(entry["value"])
 
 
-def distance_limit(text: str, flag: str, metadata: dict, reranking: RerankConfig, log) -> float | None:
+def distance_limit(text: str, flag: str, metadata: dict, reranking: RerankConfig, log,
+                   key: str = THRESHOLD) -> float | None:
     """--<flag>'s distance: the number given, None for none, or by default the export's calibrated
-    threshold (None where it has none; the log says why)."""
+    threshold under `key` (None where it has none; the log says why)."""
     value = parse_limit(text, flag)
     if value is not None:
         return None if value == float("inf") else value
-    calibrated = export_threshold(metadata, reranking)
+    calibrated = export_threshold(metadata, reranking, key)
     if calibrated is not None:
         log(f"--{flag}: the export's calibrated threshold {calibrated:.4f}")
-    elif metadata.get(THRESHOLD):
+    elif metadata.get(key):
         log(f"--{flag}: the export's calibrated threshold was measured with other re-ranking settings; not used")
+    elif metadata.get(THRESHOLD):
+        log(f"--{flag}: the export was calibrated before dal_tf 0.3.0, with no {key}; run dal_tf.calibrate again")
     return calibrated
 
 
@@ -103,3 +124,18 @@ def labelled_pairs(cameras: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, 
     a, b = rows[rng.integers(0, len(rows), (2, 2 * ALL_PAIRS_LIMIT))]
     keep = (cameras[a] != cameras[b]) & (truth[a] != truth[b])
     return positives, np.unique(np.sort(np.stack([a[keep], b[keep]], 1), axis=1), axis=0)[:ALL_PAIRS_LIMIT]
+
+
+def cross_camera_negatives(cameras: np.ndarray, truth: np.ndarray) -> int:
+    """How many different-person pairs of identified tracklets in different cameras there are."""
+    cameras, truth = np.asarray(cameras), np.asarray(truth)
+    keep = truth >= 0
+
+    def cross(counts: np.ndarray) -> int:  # pairs in different cameras among groups of these per-camera sizes
+        return int((counts.sum() ** 2 - (counts ** 2).sum()) // 2)
+
+    everyone = cross(np.unique(cameras[keep], return_counts=True)[1])
+    _, person = np.unique(truth[keep], return_inverse=True)
+    cells = np.unique(np.stack([person, cameras[keep]], 1), axis=0, return_counts=True)
+    same = sum(cross(cells[1][cells[0][:, 0] == p]) for p in range(person.max(initial=-1) + 1))
+    return everyone - same

@@ -49,6 +49,12 @@ class Distances:
         d2 = self.squares[rows, None] + self.squares[None, :] - 2.0 * x[rows] @ x.T
         return np.sqrt(np.maximum(d2, 0.0, out=d2), out=d2)
 
+    def subset(self, rows: np.ndarray) -> Distances:
+        """The distances among the given rows only."""
+        if self.matrix is not None:
+            return Distances(matrix=self.matrix[np.ix_(rows, rows)])
+        return Distances(self.features[rows])
+
     def pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """[E] distances of the pairs (a[e], b[e])."""
         a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)

@@ -10,7 +10,7 @@ import numpy as np
 
 from dal_tf.config import EmbeddingConfig, IdentitiesConfig, distance_limit
 from dal_tf.evaluation import features
-from dal_tf.people import calibration, files, grouping
+from dal_tf.people import calibration, files, grouping, threshold
 from dal_tf.people.clustering import Distances
 from dal_tf.people.footage import Footage, camera_names, embedded, read_footage
 from dal_tf.people.scores import clustering_scores
@@ -24,20 +24,19 @@ PEOPLE = "people.csv"
 
 
 def chosen_threshold(text: str, metadata: dict, embedding: EmbeddingConfig, distances: Distances,
-                     footage: Footage, cannot: np.ndarray, search: str, log) -> grouping.Threshold:
-    """--threshold's number, else the export's calibrated threshold, else one estimated."""
+                     footage: Footage, cannot: np.ndarray, search: str, log) -> threshold.Threshold:
+    """--threshold's number, else the export's calibrated threshold, else one estimated (which may
+    raise threshold.Abstention)."""
     given = distance_limit(text, "threshold")
     if given == float("inf"):
         raise UserInputError(f"--threshold={text} must be a number; empty estimates one")
     if given is not None:
-        return grouping.Threshold(given, "--threshold")
-    calibrated = calibration.distance_limit("", "threshold", metadata, embedding.reranking, log)
+        return threshold.Threshold(given, "--threshold")
+    calibrated = calibration.distance_limit("", "threshold", metadata, embedding.reranking, log,
+                                            calibration.PEOPLE_THRESHOLD)
     if calibrated is not None:
-        return grouping.Threshold(calibrated, "calibrated")
-    try:
-        return grouping.estimated_threshold(distances, footage.cameras, cannot, search)
-    except ValueError as error:
-        raise UserInputError(str(error)) from error
+        return threshold.Threshold(calibrated, "calibrated")
+    return threshold.estimated_threshold(distances, footage.cameras, cannot, search)
 
 
 def find_people(config: IdentitiesConfig, log=print) -> dict:
@@ -55,20 +54,23 @@ def find_people(config: IdentitiesConfig, log=print) -> dict:
     pooled, distances = embedded(footage, embedder, config.embedding, log)
     cannot = footage.cannot_links() if config.time_constraints else np.zeros((0, 2), np.int64)
     graph = config.graph
-    threshold = chosen_threshold(config.threshold, metadata, config.embedding, distances, footage, cannot,
-                                 graph.neighbour_search, log)
-    person = grouping.cluster(distances, cameras, threshold.value, graph.neighbours, cannot, graph.neighbour_search,
+    cut = chosen_threshold(config.threshold, metadata, config.embedding, distances, footage, cannot,
+                           graph.neighbour_search, log)
+    person = grouping.cluster(distances, cameras, cut.value, graph.neighbours, cannot, graph.neighbour_search,
                               graph.max_per_camera)
+    threshold.refuse_collapse(person, cut)
     seen_by = np.bincount(np.unique(np.stack([person, cameras], 1), axis=0)[:, 0])
     summary = dict(tracklets=len(names), people=int(person.max()), people_in_several_cameras=int(np.sum(seen_by > 1)),
-                   threshold=dataclasses.asdict(threshold), cannot_links=len(cannot),
-                   graph=dataclasses.asdict(graph),
+                   threshold={k: v for k, v in dataclasses.asdict(cut).items() if v is not None},
+                   cannot_links=len(cannot), graph=dataclasses.asdict(graph),
                    saved_model=os.path.abspath(config.embedding.saved_model),
                    reranking=dataclasses.asdict(config.embedding.reranking),
                    scores=clustering_scores(person, footage.truth))
     log(f"{len(names)} tracklets of {len(footage.camera_names)} cameras -> {summary['people']} people "
-        f"({summary['people_in_several_cameras']} seen by two or more cameras); threshold {threshold.value:.4f} "
-        f"({threshold.source}), {len(cannot)} time constraints")
+        f"({summary['people_in_several_cameras']} seen by two or more cameras); threshold {cut.value:.4f} "
+        f"({cut.source}), {len(cannot)} time constraints")
+    if cut.source == "estimated":
+        log(threshold.described(cut))
     rows = files.box_rows(names, person, tracks) if tracks else []
     with atomic_directory(out) as tmp:
         atomic_write_text(os.path.join(tmp, PEOPLE), files.people_csv(

@@ -1,12 +1,5 @@
-"""Who is who across cameras, as pure NumPy: a "same person" threshold estimated from the footage
-itself, and the tracklets clustered into people under it.
-
-The threshold needs no labels (Youden's J between two samples of pair distances):
-- positives: cross-camera pairs that are each other's nearest tracklet among all other cameras
-  pooled, the consistent pairs of DAL's cyclic ranking (Eq. 4, 5, as the release pools cameras);
-- negatives: the certain ones, tracklets of one camera that overlap in time. Footage without
-  enough of them (no tracks.csv, or few people at once) falls back on random cross-camera pairs,
-  which are different people but for about one in the number of people.
+"""Who is who across cameras, as pure NumPy: the tracklets clustered into people under a "same
+person" threshold (people/threshold.py estimates one from the footage).
 
 Clustering is average linkage over a k-nearest-neighbour graph, cut at the threshold and refusing
 cannot-links (clustering.average_linkage). Two clusters without a pair below the threshold never
@@ -16,20 +9,15 @@ and only those components are clustered: exactly the same people, in far less ti
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import scipy.sparse
 import scipy.sparse.csgraph
 
 from dal_tf.config import RerankConfig
 from dal_tf.evaluation import reranking as rerank
-from dal_tf.people.clustering import Distances, average_linkage, nearest_neighbours, youden_threshold
+from dal_tf.people.clustering import Distances, average_linkage, nearest_neighbours
 from dal_tf.utils.errors import UserInputError
 
-MIN_NEGATIVES = 20  # fewer time overlaps than this: add random cross-camera pairs
-RANDOM_NEGATIVES = 5000
-NEGATIVES_SEED = 20
 RERANK_LIMIT = 20000  # --rerank's distances are a dense N x N matrix
 
 
@@ -41,49 +29,6 @@ def tracklet_distances(features: np.ndarray, reranking: RerankConfig) -> Distanc
         raise UserInputError(f"--rerank needs an N x N matrix: at most {RERANK_LIMIT} tracklets, not "
                              f"{len(features)}; leave it off")
     return Distances(matrix=rerank.ranking_distances(features, features, reranking))
-
-
-@dataclasses.dataclass(frozen=True)
-class Threshold:
-    value: float
-    source: str  # how it was chosen: "estimated", "--threshold", "calibrated"
-    positives: int = 0  # pairs it was estimated from
-    negatives: int = 0
-    negative_pairs: str = ""  # where the negatives came from
-
-
-def mutual_cross_camera_pairs(distances: Distances, cameras: np.ndarray, search: str = "exact") -> np.ndarray:
-    """[P, 2] pairs (i < j), each the other's nearest tracklet among all other cameras pooled."""
-    cameras = np.asarray(cameras)
-    nearest, _ = nearest_neighbours(distances, 1, other_cameras=cameras, search=search)
-    partner = nearest[:, 0]
-    rows = np.flatnonzero((partner >= 0) & (partner > np.arange(len(partner))))
-    rows = rows[partner[partner[rows]] == rows]
-    return np.stack([rows, partner[rows]], axis=1).reshape(-1, 2)
-
-
-def random_cross_camera_pairs(cameras: np.ndarray, count: int, seed: int = NEGATIVES_SEED) -> np.ndarray:
-    """Up to `count` distinct random pairs (i < j) of tracklets of different cameras."""
-    cameras = np.asarray(cameras)
-    rng = np.random.default_rng(seed)
-    a, b = rng.integers(0, len(cameras), (2, 4 * count))
-    keep = cameras[a] != cameras[b]
-    pairs = np.unique(np.sort(np.stack([a[keep], b[keep]], axis=1), axis=1), axis=0)
-    return pairs[rng.permutation(len(pairs))[:count]]
-
-
-def estimated_threshold(distances: Distances, cameras: np.ndarray, cannot_link: np.ndarray,
-                        search: str = "exact") -> Threshold:
-    """The threshold between mutual cross-camera neighbours and certain negatives (see the module)."""
-    positives = mutual_cross_camera_pairs(distances, cameras, search)
-    negatives, source = np.asarray(cannot_link, np.int64).reshape(-1, 2), "time overlaps in one camera"
-    if len(negatives) < MIN_NEGATIVES:
-        negatives = np.concatenate([negatives, random_cross_camera_pairs(cameras, RANDOM_NEGATIVES)])
-        source = "random cross-camera pairs" + (" and time overlaps" if len(cannot_link) else "")
-    if not len(positives) or not len(negatives):
-        raise ValueError("too few tracklets to estimate a threshold; give --threshold")
-    value = youden_threshold(distances.pairs(*positives.T), distances.pairs(*negatives.T))
-    return Threshold(value, "estimated", len(positives), len(negatives), source)
 
 
 def neighbour_graph(distances: Distances, neighbours: int,

@@ -12,7 +12,7 @@ import scipy.sparse.csgraph
 
 from dal_tf.config import ScoreIdentitiesConfig, named_values
 from dal_tf.evaluation import features
-from dal_tf.people import files, grouping
+from dal_tf.people import files, grouping, threshold
 from dal_tf.people.find_people import chosen_threshold
 from dal_tf.people.footage import camera_names, embedded, read_footage
 from dal_tf.people.grouping import numbered
@@ -23,6 +23,7 @@ from dal_tf.tracking.scores import multi_camera_id_scores
 from dal_tf.utils.errors import UserInputError
 
 BEST_CANDIDATES = 60
+ABSTAINS = "abstains"  # identities refuses to cluster under this threshold
 
 COLUMNS = ["embedding", "people from", "threshold", "pairwise precision", "pairwise recall", "pairwise F1",
            "BCubed F1", "people found", "true people", "IDF1", "IDP", "IDR"]
@@ -69,8 +70,6 @@ def embedding_rows(label: str, export, config: ScoreIdentitiesConfig, footage, t
     _, distances = embedded(footage, embedder, config.embedding, log)
     cannot, none = footage.cannot_links(), np.zeros((0, 2), np.int64)
     search = config.graph.neighbour_search
-    chosen = chosen_threshold("", metadata, config.embedding, distances, footage, cannot, search, log)
-    estimated, source = chosen.value, f"{chosen.source} threshold"
     # One neighbour graph for every cut: only the threshold and the constraints change.
     pairs, pair_distances, near = grouping.neighbour_graph(distances, config.graph.neighbours, search)
 
@@ -78,12 +77,20 @@ def embedding_rows(label: str, export, config: ScoreIdentitiesConfig, footage, t
         return grouping.cluster_graph(len(distances), pairs, pair_distances, footage.cameras, threshold, constraints,
                                       config.graph.max_per_camera)
 
+    rows = []
+    for constraints, suffix in [(cannot, "")] + ([(none, ", no time constraints")] if len(cannot) else []):
+        try:
+            chosen = chosen_threshold("", metadata, config.embedding, distances, footage, constraints, search, log)
+            if chosen.source == "estimated":
+                log(f"{label}{suffix}: {threshold.described(chosen)}")
+            person = clustered(chosen.value, constraints)
+            threshold.refuse_collapse(person, chosen)
+            rows.append(row(label, f"{chosen.source} threshold{suffix}", chosen.value, person, footage, truth_boxes))
+        except threshold.Abstention as refusal:  # what identities would do: refuse, with this line
+            log(f"{label}: {refusal}")
+            rows.append({"embedding": label, "people from": f"estimated threshold{suffix}: {ABSTAINS}"})
     cuts = np.unique(np.quantile(near[np.isfinite(near)], np.linspace(0, 1, BEST_CANDIDATES)))
     best = max(cuts, key=lambda t: clustering_scores(clustered(t, cannot), footage.truth)["pairwise_f1"])
-    rows = [row(label, source, estimated, clustered(estimated, cannot), footage, truth_boxes)]
-    if len(cannot):
-        rows.append(row(label, f"{source}, no time constraints", estimated, clustered(estimated, none),
-                        footage, truth_boxes))
     rows.append(row(label, "best threshold", best, clustered(best, cannot), footage, truth_boxes))
     return rows
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The label-free threshold study of docs/identities.md for one input and one training seed: folders
+# without tracks.csv -> DAL training and the untrained network -> exports -> dal_tf.score_identities
+# (the estimated threshold against the best one), then its table and how each estimate was made
+# (or why it abstained) copied into experiments/results/threshold/INPUT_seedSEED.csv and .log.
+# Each step is skipped where its output exists, so a killed study resumes;
+# `python experiments/threshold_table.py` makes the table from what is there.
+#
+#   bash experiments/threshold_study.sh OUT split|prid_like SEED
+#
+# split: the built-in synthetic data set's test split as folders (60 people, 120 tracklets), scored
+#   with command 1's training (experiments/flags/synthetic_demo.flags, the other people);
+# prid_like: a PRID-like data set rendered from seed 5 (120 people, each once in both cameras),
+#   trained on itself for 400 steps (--dataset=folders), as on one's own footage.
+# Uses the ImageNet MobileNet of ../shared/weights (or DAL_WEIGHTS).
+set -euo pipefail
+out=$1 input=$2 seed=$3
+weights=${DAL_WEIGHTS:-../shared/weights/mobilenet_v1_1.0_no_top.weights.h5}
+results=$(dirname "$0")/results/threshold
+flags=(--flagfile="$(dirname "$0")/flags/synthetic_demo.flags" --weights="$weights")
+case $input in
+  split)
+    [ -d "$out/folders" ] || python experiments/synthetic_as_folders.py --out="$out/folders";;
+  prid_like)
+    [ -d "$out/folders" ] || python experiments/synthetic_as_folders.py --out="$out/folders" --seed=5 --people=120 \
+        --render_dir="$out/render"
+    flags+=(--dataset=folders --data_dir="$out/folders" --max_steps=400);;
+  *) echo "INPUT must be split or prid_like, not $input" >&2; exit 2;;
+esac
+[ -d "$out/run" ] || python -m dal_tf.train "${flags[@]}" --train_dir="$out/run" --seed="$seed"
+[ -d "$out/untrained_run" ] || python -m dal_tf.train "${flags[@]}" --train_dir="$out/untrained_run" --max_steps=0
+[ -d "$out/export" ] || python -m dal_tf.export --train_dir="$out/run" --out="$out/export"
+[ -d "$out/untrained" ] || python -m dal_tf.export --train_dir="$out/untrained_run" --out="$out/untrained"
+python -m dal_tf.score_identities --saved_model="$out/export" --untrained="$out/untrained" \
+    --data_dir="$out/folders" --csv="$out/scores.csv" 2> "$out/score.log" || { cat "$out/score.log" >&2; exit 1; }
+mkdir -p "$results"
+cp "$out/scores.csv" "$results/${input}_seed${seed}.csv"
+grep "threshold" "$out/score.log" > "$results/${input}_seed${seed}.log"  # how each threshold was found

@@ -1,0 +1,128 @@
+"""dal_tf.people.threshold: the label-free threshold against hand-built cases whose right threshold
+is known, its hard negatives against their definition (brute force), and each abstention."""
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from dal_tf.people import clustering, threshold
+from dal_tf.people.clustering import Distances
+
+NO_LINKS = np.zeros((0, 2), np.int64)
+
+
+def line_of_people(count, offset=0.1):
+    """Person k at k in camera 0 and at k + offset in camera 1, in one dimension."""
+    x = np.concatenate([np.arange(count), np.arange(count) + offset])[:, None].astype(float)
+    return x, np.repeat([0, 1], count)
+
+
+def test_mutual_cross_camera_pairs_equal_brute_force():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(40, 4))
+    cameras = rng.integers(0, 3, 40)
+    d = cdist(x, x)
+    d[cameras[:, None] == cameras[None, :]] = np.inf
+    nearest = d.argmin(1)
+    expected = sorted((i, int(nearest[i])) for i in range(40) if nearest[nearest[i]] == i and i < nearest[i])
+    assert threshold.mutual_cross_camera_pairs(Distances(x), cameras).tolist() == [list(p) for p in expected]
+
+
+@pytest.mark.parametrize("seed,num_cameras", [(0, 2), (1, 3)])
+def test_hard_negatives_equal_their_definition(seed, num_cameras):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(60, 3))
+    cameras = rng.integers(0, num_cameras, 60)
+    d = cdist(x, x)
+    positives = threshold.mutual_cross_camera_pairs(Distances(x), cameras)
+    expected = set()
+    for a, b in np.concatenate([positives, positives[:, ::-1]]):
+        own = [j for j in np.argsort(d[a]) if j != a and cameras[j] == cameras[a]]
+        expected.add(tuple(sorted((a, own[0]))))
+        others = [j for j in np.argsort(d[a]) if cameras[j] != cameras[a]][:threshold.HARD_CANDIDATES]
+        after_partner = [j for j in others if cameras[j] == cameras[b] and j != b]
+        if after_partner:
+            expected.add(tuple(sorted((a, after_partner[0]))))
+    found = threshold.hard_negative_pairs(Distances(x), cameras, positives)
+    assert sorted(map(tuple, found.tolist())) == sorted(expected)
+
+
+def test_estimate_of_a_hand_built_case():
+    # six people 1 apart, each 0.1 from itself across the cameras: the mutual pairs are at 0.1; the
+    # nearest impostors at 0.9 (the partner camera's next) and 1 (the own camera's next): the cut
+    # is midway between 0.1 and 0.9, and separates them completely
+    x, cameras = line_of_people(6)
+    estimate = threshold.estimated_threshold(Distances(x), cameras, NO_LINKS)
+    assert estimate.value == pytest.approx(0.5)
+    assert (estimate.positives, estimate.separation, estimate.positives_below, estimate.negatives_below) == (6, 1, 1, 0)
+    assert estimate.negative_pairs == "nearest impostors of the mutual pairs"
+    assert estimate.positive_median == pytest.approx(0.1) and estimate.negative_median == pytest.approx(1.0)
+
+
+def test_hard_negatives_cut_where_random_pairs_would_chain_everyone():
+    # 20 people 0.6 apart on a line, matched across the cameras at 0.2, so each is 0.4 from the
+    # next person's other-camera tracklet; and 5 wrong mutual pairs at 0.5, people seen by one
+    # camera far out. The nearest impostors (0.4 and 0.6) put the cut between 0.2 and 0.4. Among all
+    # cross-camera pairs the 0.4s are a few percent, so a cut against them gains the wrong pairs at
+    # 0.5 and lands above 0.4, where the whole line is one person.
+    line = np.arange(20) * 0.6
+    far = 100 + 10 * np.arange(5)
+    x = np.concatenate([line, far, line + 0.2, far + 0.5])[:, None]
+    cameras = np.repeat([0, 1], 25)
+    estimate = threshold.estimated_threshold(Distances(x), cameras, NO_LINKS)
+    assert estimate.value == pytest.approx(0.3) and estimate.positives == 25
+    i, j = np.triu_indices(len(x), 1)
+    cross = cameras[i] != cameras[j]
+    positives = threshold.mutual_cross_camera_pairs(Distances(x), cameras)
+    every_pair = clustering.youden_threshold(cdist(x, x)[tuple(positives.T)], cdist(x, x)[i[cross], j[cross]])
+    assert every_pair > 0.4
+
+
+def test_time_overlaps_are_the_negatives_where_there_are_enough():
+    x, cameras = line_of_people(6)
+    cannot = np.array([[0, 2], [2, 4], [0, 4]] * 7)  # repeated past MIN_NEGATIVES; distances 2 and 4
+    estimate = threshold.estimated_threshold(Distances(x), cameras, cannot)
+    assert estimate.value == pytest.approx((0.1 + 2) / 2)
+    assert estimate.negative_pairs == "time overlaps in one camera" and estimate.negatives == len(cannot)
+    few = threshold.estimated_threshold(Distances(x), cameras, cannot[:2])
+    assert few.negative_pairs == "nearest impostors of the mutual pairs"
+
+
+def test_too_few_mutual_pairs_abstain():
+    x, cameras = line_of_people(threshold.MIN_POSITIVES - 1)
+    with pytest.raises(threshold.Abstention, match="fewer than 5; give --threshold=T, or calibrate"):
+        threshold.estimated_threshold(Distances(x), cameras, NO_LINKS)
+    # and at least a tenth of the smaller camera's tracklets: 60 in each, so 6 pairs are needed;
+    # each camera's crowd is far out on its own side, so its nearest across is a person, not mutual
+    x, cameras = line_of_people(5)
+    crowds = np.random.default_rng(0).normal(100, 1, (110, 1)) * np.repeat([1, -1], 55)[:, None]
+    with pytest.raises(threshold.Abstention, match="5 mutually nearest cross-camera pairs, fewer than 6"):
+        threshold.estimated_threshold(Distances(np.concatenate([x, crowds])),
+                                      np.concatenate([cameras, np.repeat([0, 1], 55)]), NO_LINKS)
+
+
+def test_overlapping_distances_abstain():
+    # at 0.3 three of four positives and no negative are below, at 0.4 all positives and one
+    # negative: J 0.75 both, the lower cut wins, midway to the next distance (0.35)
+    separated = threshold.separating_threshold(np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.35, 0.5, 0.6, 0.7]), "x")
+    assert (separated.value, separated.separation) == pytest.approx((0.325, 0.75))
+    assert (separated.positives, separated.negatives, separated.positives_below) == (4, 4, 0.75)
+    # interleaved: J is 0.4 at 0.2, 0.5, 0.7 and 0.9, MIN_SEPARATION itself, so trusted
+    trusted = threshold.separating_threshold(np.array([0.1, 0.2, 0.5, 0.7, 0.9]), np.array([0.3, 0.6, 0.8, 1.0, 1.1]),
+                                             "x")
+    assert (trusted.value, trusted.separation) == pytest.approx((0.25, 0.4))
+    # interleaved more tightly: J is 0.25 at every positive; refused
+    with pytest.raises(threshold.Abstention, match=r"at its best cut \(0.1500\) 25% of the mutual pairs and 0% of "
+                                                   r"the x are below it, a separation of 0.25 < 0.4"):
+        threshold.separating_threshold(np.array([0.1, 0.3, 0.5, 0.7]), np.array([0.2, 0.4, 0.6, 0.8]), "x")
+
+
+def test_collapse_is_most_tracklets_in_a_handful_of_people():
+    # 100 tracklets: the two largest people may hold at most half
+    assert threshold.collapsed(np.repeat([0, 1, 2], [26, 25, 49]))
+    assert not threshold.collapsed(np.r_[np.repeat([0, 1], 25), np.arange(2, 52)])
+    assert threshold.collapsed(np.repeat([0, 1], [11, 9]))  # 20 tracklets: the largest alone
+    everyone = np.ones(30, int)
+    with pytest.raises(threshold.Abstention, match="into 1 person"):
+        threshold.refuse_collapse(everyone, threshold.Threshold(0.5, "estimated"))
+    threshold.refuse_collapse(everyone, threshold.Threshold(0.5, "--threshold"))  # the user's own choice
