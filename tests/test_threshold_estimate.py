@@ -47,6 +47,14 @@ def test_hard_negatives_equal_their_definition(seed, num_cameras):
     assert sorted(map(tuple, found.tolist())) == sorted(expected)
 
 
+def test_a_camera_of_one_tracklet_has_no_own_camera_impostor():
+    spaced = np.array([0.0, 1, 3, 6, 10, 15])  # gaps growing: each one's nearest is the one before
+    x = np.concatenate([spaced, spaced + 0.1, [50.0]])[:, None]
+    cameras = np.array([0] * 6 + [1] * 6 + [2])  # camera 2 sees one person
+    expected = [1, 0, 1, 2, 3, 4] + [7, 6, 7, 8, 9, 10] + [-1]
+    assert threshold.nearest_in_own_camera(Distances(x), cameras).tolist() == expected
+
+
 def test_estimate_of_a_hand_built_case():
     # six people 1 apart, each 0.1 from itself across the cameras: the mutual pairs are at 0.1; the
     # nearest impostors at 0.9 (the partner camera's next) and 1 (the own camera's next): the cut

@@ -75,6 +75,8 @@ def nearest_in_own_camera(distances: Distances, cameras: np.ndarray, search: str
     nearest = np.full(len(cameras), -1, np.int64)
     for camera in np.unique(cameras):
         rows = np.flatnonzero(cameras == camera)
+        if len(rows) < 2:
+            continue
         found = nearest_neighbours(distances.subset(rows), 1, search=search)[0][:, 0]
         nearest[rows] = np.where(found >= 0, rows[found], -1)
     return nearest
