@@ -1,7 +1,8 @@
 """Frames per second from PNG files through the tf.data training pipeline (decode, resize to
 224x112, scale to [-1, 1], parallel map, batches of 64) against a single-threaded OpenCV loop
-doing the same work, on the same files; and how that compares with what a DAL train step
-consumes (frames per second of bench_dal_overhead.py's step, given with --step_seconds).
+doing the same work, on the same files; what --augment (flip, pad-and-crop, erasing) adds per
+frame, timed in the same rounds; and how that compares with what a DAL train step consumes
+(frames per second of bench_dal_overhead.py's step, given with --step_seconds).
 
     python benchmarks/bench_input_pipeline.py [--frames 2048] [--rounds 5] [--step_seconds S]
 
@@ -51,11 +52,11 @@ def opencv_loop(paths: list[str]) -> float:
     return len(paths) / (time.perf_counter() - began)
 
 
-def tf_pipeline(paths: list[str]) -> float:
+def tf_pipeline(paths: list[str], augment: bool = False) -> float:
     """The training pipeline over one epoch, timed on a fresh iterator after its threads have started
     (a fresh one each time: an idle iterator would fill its prefetch buffer while OpenCV is timed)."""
     tracklets = TrackletSet((Tracklet(tuple(paths), 0, 0),), num_cameras=1)
-    batches = iter(input_pipeline.training_dataset(tracklets, BATCH, HEIGHT, WIDTH, seed=0))
+    batches = iter(input_pipeline.training_dataset(tracklets, BATCH, HEIGHT, WIDTH, seed=0, augment=augment))
     for _ in range(4):
         next(batches)
     timed = len(paths) // BATCH
@@ -79,16 +80,20 @@ def main():
         cv2.setNumThreads(1)  # the loop is single-threaded, OpenCV's own resize included
         opencv_loop(paths[:128])  # warm the page cache and OpenCV
         # Interleaved rounds, so that a slower stretch of the machine hits both alike; medians.
-        rounds = [(opencv_loop(paths), tf_pipeline(paths)) for _ in range(args.rounds)]
+        rounds = [(opencv_loop(paths), tf_pipeline(paths), tf_pipeline(paths, augment=True))
+                  for _ in range(args.rounds)]
     finally:
         shutil.rmtree(root)
-    loop_fps, pipeline_fps = (float(np.median(side)) for side in zip(*rounds))
+    loop_fps, pipeline_fps, augmented_fps = (float(np.median(side)) for side in zip(*rounds))
+    added = [1e6 / aug - 1e6 / plain for _, plain, aug in rounds]  # microseconds per frame, each round's own
     ratio = pipeline_fps / loop_fps
     print(f"{args.frames} PNG frames (128x64) -> {HEIGHT}x{WIDTH}, {len(os.sched_getaffinity(0))} CPU cores, median of "
-          f"{args.rounds} rounds (ratios {', '.join(f'{tf_fps / cv_fps:.2f}' for cv_fps, tf_fps in rounds)}):")
+          f"{args.rounds} rounds (ratios {', '.join(f'{tf_fps / cv_fps:.2f}' for cv_fps, tf_fps, _ in rounds)}):")
     print(f"  single-threaded OpenCV loop: {loop_fps:8.0f} frames/s")
     print(f"  tf.data pipeline:            {pipeline_fps:8.0f} frames/s, ratio {ratio:.2f} "
           f"({'meets' if ratio >= 1.8 else 'misses'} the 1.8x target)")
+    print(f"  with --augment:              {augmented_fps:8.0f} frames/s, {np.median(added):.0f} us more per frame "
+          f"(rounds: {', '.join(f'{a:.0f}' for a in added)})")
     if args.step_seconds:
         consumed = BATCH / args.step_seconds
         print(f"  a DAL train step consumes    {consumed:8.0f} frames/s: pipeline supplies {pipeline_fps / consumed:.1f}x "

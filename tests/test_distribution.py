@@ -67,14 +67,16 @@ def checkpoint_values(path):
 
 
 @pytest.mark.slow
-def test_train_on_two_replicas_equals_one_device_and_resumes_on_one(tiny_synthetic_root, tmp_path):
+@pytest.mark.parametrize("augment", [False, True])
+def test_train_on_two_replicas_equals_one_device_and_resumes_on_one(tiny_synthetic_root, tmp_path, augment):
     """dal_tf.train end to end on two replicas (the CPU split in two): synchronized BatchNorm and the
     global batch give the one-device run's first step; it then resumes without a strategy. (Over
     more steps the two part: BatchNorm over small-variance activations scales up float rounding
     layer by layer, to about 4e-5 of the features at random initialisation, until a nearest-anchor
     choice flips; tests/distributed_equivalence.py holds a small network to 1e-6 over 5 steps.) With
     --precise_bn the re-estimated statistics agree too: the replicas' batches are synchronized."""
-    flags = dict(max_steps=1, checkpoint_every=1, warmup_epochs=0.1, alpha=0.25, precise_bn=2)
+    flags = dict(max_steps=1, checkpoint_every=1, warmup_epochs=0.1, alpha=0.25, precise_bn=2,
+                 augment=str(augment).lower())
     one = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, str(tmp_path / "one"), **flags))
     assert one.returncode == 0, one.stderr[-2000:]
     two_dir = str(tmp_path / "two")

@@ -38,17 +38,18 @@ def train_until_killed(args: list[str], kill_after_step: int) -> str:
     return "".join(seen)
 
 
-def test_killed_run_resumes_to_the_same_state_as_an_uninterrupted_one(tiny_synthetic_root, tmp_path):
+@pytest.mark.parametrize("augment", [False, True])  # --augment's draws follow the frame's place in the stream
+def test_killed_run_resumes_to_the_same_state_as_an_uninterrupted_one(tiny_synthetic_root, tmp_path, augment):
     final_step = 10
     straight = str(tmp_path / "straight")
     interrupted = str(tmp_path / "interrupted")
-    common = dict(deterministic="true", max_steps=final_step)
+    common = dict(deterministic="true", max_steps=final_step, augment=str(augment).lower())
 
     done = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, straight, **common))
     assert done.returncode == 0, done.stderr[-2000:]
 
     # The killed run aims much further, so the kill lands mid-training whatever the timing.
-    train_until_killed(tiny_train_flags(tiny_synthetic_root, interrupted, deterministic="true", max_steps=1000),
+    train_until_killed(tiny_train_flags(tiny_synthetic_root, interrupted, **dict(common, max_steps=1000)),
                        kill_after_step=4)
     latest = tf.train.latest_checkpoint(os.path.join(interrupted, "checkpoints"))
     killed_at = int(latest.rsplit("-", 1)[1])

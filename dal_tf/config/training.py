@@ -142,6 +142,9 @@ class TrainConfig(Checked):
                            "TF_CONFIG (multiworker); --batch_size is global.", STRATEGIES)
     mixed_precision: bool = option(False, "mixed_float16 backbone; anchors, distances and losses stay float32.")
     jit_compile: bool = option(False, "XLA-compile each replica's forward and backward pass.")
+    augment: bool = option(False, "Random flip, pad-and-crop and erasing of the training frames (CAP's and Cluster "
+                           "Contrast's recipe), the same for a seed however the run is resumed; off: none, as the "
+                           "release.")
     precise_bn: int = option(0, "After the last step, before the final evaluation and the export: re-estimate "
                              "BatchNorm's moving statistics under the EMA weights as plain averages over this many "
                              "training batches (PreciseBN, as fast-reid and Detectron2); 0: off, as the release.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from dal_tf.datasets import augmentation
 from dal_tf.datasets.base import TrackletSet
 
 
@@ -59,19 +60,25 @@ def frame_order(num_frames: int, seed: int, first_step: int, batch_size: int) ->
 
 def training_dataset(
     tracklets: TrackletSet, batch_size: int, height: int, width: int, seed: int, first_step: int = 0,
-    read=tf.io.read_file,
+    read=tf.io.read_file, augment: bool = False,
 ) -> tf.data.Dataset:
-    """Batches of (images, cameras, indices within camera); no identity information."""
+    """Batches of (images, cameras, indices within camera); no identity information. augment:
+    dal_tf.datasets.augmentation's flip, pad-and-crop and erasing, keyed by each frame's position in
+    the stream, so that a resumed run augments as one that never stopped."""
     paths, cameras, indices, _ = tracklets.frame_table()
     if len(paths) < batch_size:
         raise ValueError(f"{len(paths)} training frames are fewer than a batch of {batch_size}")
     table = (tf.constant(paths), tf.constant(cameras), tf.constant(indices))
 
-    def frame(i):
-        return load_frame(table[0][i], height, width, read), table[1][i], table[2][i]
+    def frame(position, i):
+        image = load_frame(table[0][i], height, width, read)
+        if augment:
+            image = augmentation.augmented(image, seed, position)
+        return image, table[1][i], table[2][i]
 
+    positions = tf.data.Dataset.range(first_step * batch_size, np.iinfo(np.int64).max)
     return (
-        frame_order(len(paths), seed, first_step, batch_size)
+        tf.data.Dataset.zip(positions, frame_order(len(paths), seed, first_step, batch_size))
         .map(frame, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .batch(batch_size, drop_remainder=True)
         .prefetch(tf.data.AUTOTUNE)

@@ -158,7 +158,7 @@ def train_loop(model: EmbeddingModel, dataset: ReidDataset, config: TrainConfig,
     m = config.model
     batches = input_pipeline.training_dataset(
         dataset.train, config.batch_size, m.image_height, m.image_width, config.seed, first_step=start,
-        read=dataset.read_frame,
+        read=dataset.read_frame, augment=config.augment,
     ).take(max_steps - start)
     train_step = distribution.step_function(model, strategy, config.jit_compile)
     progress = Progress(max_steps, "step", log, start=start, stateful=("learning_rate", "merged_share",
