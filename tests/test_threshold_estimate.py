@@ -86,6 +86,22 @@ def test_hard_negatives_cut_where_random_pairs_would_chain_everyone():
     assert every_pair > 0.4
 
 
+def test_max_per_camera_1_leaves_out_the_impostors_it_can_never_join():
+    # six people 10 apart, matched at 0.1 (camera 1 is 0.1 above camera 0); beside each in camera 0
+    # a look-alike seen by camera 0 only, sqrt(0.13) from the person and sqrt(0.18) from its
+    # partner. The own camera's impostor (sqrt 0.13) sets the cut; with --max_per_camera=1 the
+    # clustering can never join two tracklets of one camera, so the partner camera's (sqrt 0.18) does.
+    people = np.stack([np.arange(6) * 10.0, np.zeros(6)], 1)
+    x = np.concatenate([people, people + [0, 0.1], people + [-0.3, -0.2]])
+    cameras = np.repeat([0, 1, 0], 6)
+    both = threshold.estimated_threshold(Distances(x), cameras, NO_LINKS)
+    assert both.value == pytest.approx((0.1 + np.sqrt(0.13)) / 2) and both.positives == 6
+    once = threshold.estimated_threshold(Distances(x), cameras, NO_LINKS, max_per_camera=1)
+    assert once.value == pytest.approx((0.1 + np.sqrt(0.18)) / 2)
+    assert once.negative_pairs == "nearest impostors of the mutual pairs in other cameras"
+    assert threshold.estimated_threshold(Distances(x), cameras, NO_LINKS, max_per_camera=2).value == both.value
+
+
 def test_time_overlaps_are_the_negatives_where_there_are_enough():
     x, cameras = line_of_people(6)
     cannot = np.array([[0, 2], [2, 4], [0, 4]] * 7)  # repeated past MIN_NEGATIVES; distances 2 and 4

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from dal_tf.config import EmbeddingConfig, IdentitiesConfig, distance_limit
+from dal_tf.config import EmbeddingConfig, GraphConfig, IdentitiesConfig, distance_limit
 from dal_tf.evaluation import features
 from dal_tf.people import calibration, files, grouping, threshold
 from dal_tf.people.clustering import Distances
@@ -24,7 +24,7 @@ PEOPLE = "people.csv"
 
 
 def chosen_threshold(text: str, metadata: dict, embedding: EmbeddingConfig, distances: Distances,
-                     footage: Footage, cannot: np.ndarray, search: str, log) -> threshold.Threshold:
+                     footage: Footage, cannot: np.ndarray, graph: GraphConfig, log) -> threshold.Threshold:
     """--threshold's number, else the export's calibrated threshold, else one estimated (which may
     raise threshold.Abstention)."""
     given = distance_limit(text, "threshold")
@@ -36,7 +36,8 @@ def chosen_threshold(text: str, metadata: dict, embedding: EmbeddingConfig, dist
                                             calibration.PEOPLE_THRESHOLD)
     if calibrated is not None:
         return threshold.Threshold(calibrated, "calibrated")
-    return threshold.estimated_threshold(distances, footage.cameras, cannot, search)
+    return threshold.estimated_threshold(distances, footage.cameras, cannot, graph.neighbour_search,
+                                         graph.max_per_camera)
 
 
 def find_people(config: IdentitiesConfig, log=print) -> dict:
@@ -54,8 +55,7 @@ def find_people(config: IdentitiesConfig, log=print) -> dict:
     pooled, distances = embedded(footage, embedder, config.embedding, log)
     cannot = footage.cannot_links() if config.time_constraints else np.zeros((0, 2), np.int64)
     graph = config.graph
-    cut = chosen_threshold(config.threshold, metadata, config.embedding, distances, footage, cannot,
-                           graph.neighbour_search, log)
+    cut = chosen_threshold(config.threshold, metadata, config.embedding, distances, footage, cannot, graph, log)
     person = grouping.cluster(distances, cameras, cut.value, graph.neighbours, cannot, graph.neighbour_search,
                               graph.max_per_camera)
     threshold.refuse_collapse(person, cut)

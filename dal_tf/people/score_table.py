@@ -80,7 +80,8 @@ def embedding_rows(label: str, export, config: ScoreIdentitiesConfig, footage, t
     rows = []
     for constraints, suffix in [(cannot, "")] + ([(none, ", no time constraints")] if len(cannot) else []):
         try:
-            chosen = chosen_threshold("", metadata, config.embedding, distances, footage, constraints, search, log)
+            chosen = chosen_threshold("", metadata, config.embedding, distances, footage, constraints, config.graph,
+                                      log)
             if chosen.source == "estimated":
                 log(f"{label}{suffix}: {threshold.described(chosen)}")
             person = clustered(chosen.value, constraints)

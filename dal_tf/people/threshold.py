@@ -8,7 +8,8 @@ The threshold is Youden's J between two samples of pair distances:
   in time; otherwise hard ones, the nearest impostor each end of a positive pair has: its nearest
   tracklet in its own camera, and its nearest in the partner's camera after the partner. Both are
   other people where a person passes each camera once (PRID 2011, iLIDS-VID, one pass through a
-  building), and they are where false merges come from. Random pairs are easy negatives: a cut
+  building), and they are where false merges come from (with --max_per_camera=1 only the second:
+  the clustering never joins two tracklets of one camera). Random pairs are easy negatives: a cut
   between them and the positives lands halfway to "unrelated", far above where matches end.
 
 The estimate is refused (Abstention, one line) rather than used where it cannot be trusted:
@@ -83,10 +84,11 @@ def nearest_in_own_camera(distances: Distances, cameras: np.ndarray, search: str
 
 
 def hard_negative_pairs(distances: Distances, cameras: np.ndarray, positives: np.ndarray, search: str = "exact",
-                        neighbours: np.ndarray | None = None) -> np.ndarray:
+                        neighbours: np.ndarray | None = None, own_camera: bool = True) -> np.ndarray:
     """[Q, 2] the nearest impostors of both ends of each positive pair (see the module): in the
-    end's own camera, and in its partner's camera after the partner (among the end's
-    HARD_CANDIDATES nearest tracklets of other cameras; neighbours: other_camera_neighbours)."""
+    end's own camera (unless own_camera is false), and in its partner's camera after the partner
+    (among the end's HARD_CANDIDATES nearest tracklets of other cameras; neighbours:
+    other_camera_neighbours)."""
     cameras = np.asarray(cameras)
     ends, partners = np.concatenate([positives, positives[:, ::-1]]).T
     if neighbours is None:
@@ -96,15 +98,17 @@ def hard_negative_pairs(distances: Distances, cameras: np.ndarray, positives: np
     in_partner_camera &= candidates >= 0
     first = candidates[np.arange(len(ends)), in_partner_camera.argmax(axis=1)]
     other = np.where(in_partner_camera.any(axis=1), first, -1)
-    own = nearest_in_own_camera(distances, cameras, search)[ends]
-    pairs = np.concatenate([np.stack([ends, own], 1), np.stack([ends, other], 1)])
+    pairs = np.stack([ends, other], 1)
+    if own_camera:
+        pairs = np.concatenate([pairs, np.stack([ends, nearest_in_own_camera(distances, cameras, search)[ends]], 1)])
     return np.unique(np.sort(pairs[(pairs >= 0).all(axis=1)], axis=1), axis=0)
 
 
 def estimated_threshold(distances: Distances, cameras: np.ndarray, cannot_link: np.ndarray,
-                        search: str = "exact") -> Threshold:
+                        search: str = "exact", max_per_camera: int = 0) -> Threshold:
     """The threshold between mutual cross-camera neighbours and negatives (see the module);
-    raises Abstention where it cannot be trusted."""
+    raises Abstention where it cannot be trusted. max_per_camera = 1 (--max_per_camera): the own
+    camera's impostors are left out, as the clustering can never join them."""
     cameras = np.asarray(cameras)
     neighbours = other_camera_neighbours(distances, cameras, search)  # one search for both pair kinds
     positives = mutual_cross_camera_pairs(distances, cameras, neighbours=neighbours)
@@ -115,8 +119,9 @@ def estimated_threshold(distances: Distances, cameras: np.ndarray, cannot_link: 
                          f"pairs, fewer than {needed}; {HOW_INSTEAD}")
     negatives, source = np.asarray(cannot_link, np.int64).reshape(-1, 2), "time overlaps in one camera"
     if len(negatives) < MIN_NEGATIVES:
-        negatives = hard_negative_pairs(distances, cameras, positives, search, neighbours)
-        source = "nearest impostors of the mutual pairs"
+        own_camera = max_per_camera != 1
+        negatives = hard_negative_pairs(distances, cameras, positives, search, neighbours, own_camera)
+        source = "nearest impostors of the mutual pairs" + ("" if own_camera else " in other cameras")
     if not len(negatives):
         raise Abstention(f"the threshold cannot be estimated: no negative pairs; {HOW_INSTEAD}")
     return separating_threshold(distances.pairs(*positives.T), distances.pairs(*negatives.T), source)
