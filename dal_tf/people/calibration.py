@@ -127,15 +127,16 @@ def labelled_pairs(cameras: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, 
 
 
 def cross_camera_negatives(cameras: np.ndarray, truth: np.ndarray) -> int:
-    """How many different-person pairs of identified tracklets in different cameras there are."""
-    cameras, truth = np.asarray(cameras), np.asarray(truth)
-    keep = truth >= 0
+    """How many different-person pairs of identified tracklets in different cameras there are:
+    all cross-camera pairs less the same-person ones, each count from squares of group sizes
+    (a group of m with m_c in camera c has (m^2 - sum m_c^2) / 2 cross-camera pairs)."""
+    truth = np.asarray(truth)
+    known = truth >= 0
+    cameras, truth = np.asarray(cameras)[known], truth[known]
 
-    def cross(counts: np.ndarray) -> int:  # pairs in different cameras among groups of these per-camera sizes
-        return int((counts.sum() ** 2 - (counts ** 2).sum()) // 2)
+    def squares(*columns) -> int:  # sum of squared group sizes, grouped by these columns
+        return int(np.sum(np.unique(np.stack(columns, 1), axis=0, return_counts=True)[1].astype(np.int64) ** 2))
 
-    everyone = cross(np.unique(cameras[keep], return_counts=True)[1])
-    _, person = np.unique(truth[keep], return_inverse=True)
-    cells = np.unique(np.stack([person, cameras[keep]], 1), axis=0, return_counts=True)
-    same = sum(cross(cells[1][cells[0][:, 0] == p]) for p in range(person.max(initial=-1) + 1))
-    return everyone - same
+    everyone = (len(truth) ** 2 - squares(cameras)) // 2
+    same_person = (squares(truth) - squares(truth, cameras)) // 2
+    return everyone - same_person
