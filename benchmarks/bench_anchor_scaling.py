@@ -1,8 +1,9 @@
 """The association step alone (ranking, L_I / L_C, intra update, cyclic ranking, cross update)
 against the number of tracklets: time per step and peak memory, D=1024, batch 64, 6 cameras.
 The peak is the process's resident high-water mark during the timed steps (reset after setup).
+--parts=P steps 1 + P sets of tables, as dal_tf.train --parts does.
 
-    python benchmarks/bench_anchor_scaling.py [--sizes 1000,10000,100000,1000000] [--steps 5]
+    python benchmarks/bench_anchor_scaling.py [--sizes 1000,10000,100000,1000000] [--steps 5] [--parts 0]
 
 Each size runs in a fresh process so that its peak resident memory is its own.
 """
@@ -29,7 +30,7 @@ CAMERAS = 6
 MEMORY_LIMIT_GIB = 24
 
 
-def measure(num_tracklets: int, steps: int) -> dict:
+def measure(num_tracklets: int, steps: int, parts: int) -> dict:
     import numpy as np
     import tensorflow as tf
 
@@ -38,11 +39,11 @@ def measure(num_tracklets: int, steps: int) -> dict:
     from dal_tf.config import AssociationConfig
 
     per_camera = [num_tracklets // CAMERAS + (c < num_tracklets % CAMERAS) for c in range(CAMERAS)]
-    anchors = AnchorTables(per_camera, DIM)
+    sets = [AnchorTables(per_camera, DIM) for _ in range(1 + parts)]
     rng = np.random.default_rng(0)
     # The zero tables filled block by block, as training fills them: a table-sized temporary would
     # stay in the process's allocator and hide the steps' own memory.
-    for seed, table in enumerate((anchors.intra, anchors.cross)):
+    for seed, table in enumerate(t for anchors in sets for t in (anchors.intra, anchors.cross)):
         for start in range(0, num_tracklets, ranking.TABLE_BLOCK_ROWS):
             rows = tf.range(start, min(start + ranking.TABLE_BLOCK_ROWS, num_tracklets))
             table.scatter_update(tf.IndexedSlices(tf.random.stateless_normal([len(rows), DIM], [seed, start]), rows))
@@ -50,15 +51,18 @@ def measure(num_tracklets: int, steps: int) -> dict:
 
     @tf.function
     def step(features, cameras, indices):  # DALModel's use of the tables, without the network
-        rows = anchors.rows(cameras, indices)
-        losses = anchors.losses(features, rows, cameras, config)
-        anchors.update(features, rows, config, association_started=True)
-        return losses.loss
+        rows = sets[0].rows(cameras, indices)
+        losses = []
+        for anchors, f in zip(sets, tf.unstack(features)):
+            losses.append(anchors.losses(f, rows, cameras, config).loss)
+            anchors.update(f, rows, config, association_started=True)
+        return tf.add_n(losses) / len(sets)
 
     def batch():
         cameras = rng.integers(0, CAMERAS, BATCH).astype(np.int32)
         indices = np.array([rng.integers(0, per_camera[c]) for c in cameras], np.int32)
-        return tf.constant(rng.normal(size=(BATCH, DIM)).astype(np.float32)), tf.constant(cameras), tf.constant(indices)
+        features = rng.normal(size=(1 + parts, BATCH, DIM)).astype(np.float32)
+        return tf.constant(features), tf.constant(cameras), tf.constant(indices)
 
     step(*batch()).numpy()  # trace and warm up
     setup_gib = resident_gib("VmHWM")
@@ -71,14 +75,14 @@ def measure(num_tracklets: int, steps: int) -> dict:
         step(*data).numpy()
         times.append(time.perf_counter() - began)
     steps_peak_gib = resident_gib("VmHWM")
-    saved, read_one_at_a_time, read_together = checkpoint_peaks(anchors)
+    saved, read_one_at_a_time, read_together = checkpoint_peaks(sets)
     return dict(tracklets=num_tracklets, seconds_per_step=float(np.median(times)), peak_gib=steps_peak_gib,
-                before_steps_gib=before_steps_gib, tables_gib=2 * num_tracklets * DIM * 4 / 2**30,
+                before_steps_gib=before_steps_gib, tables_gib=(1 + parts) * 2 * num_tracklets * DIM * 4 / 2**30,
                 setup_peak_gib=setup_gib, save_peak_gib=saved, read_one_at_a_time_peak_gib=read_one_at_a_time,
                 read_together_peak_gib=read_together)
 
 
-def checkpoint_peaks(anchors) -> tuple[float, float, float]:
+def checkpoint_peaks(sets) -> tuple[float, float, float]:
     """Peak resident memory while the tables are written to a checkpoint, while they are read back
     one at a time as a resumed run reads them (checkpoints.restore_anchor_tables), and while they are
     read back together (last: its copies stay in the process's allocator)."""
@@ -86,14 +90,16 @@ def checkpoint_peaks(anchors) -> tuple[float, float, float]:
 
     from dal_tf.runs import checkpoints
 
-    checkpoint = tf.train.Checkpoint(**{checkpoints.ANCHORS: anchors})
+    named = checkpoints.named_tables(sets)
+    checkpoint = tf.train.Checkpoint(**named)
     directory = tempfile.mkdtemp(prefix="dal_tf_bench_anchors_")
     try:
         reset_peak_resident()
         path = checkpoint.save(os.path.join(directory, "anchors"))  # as training saves
         peaks = [resident_gib("VmHWM")]
         reset_peak_resident()
-        checkpoints.restore_anchor_tables(anchors, path)
+        for name, anchors in named.items():
+            checkpoints.restore_anchor_tables(anchors, path, name)
         peaks.append(resident_gib("VmHWM"))
         reset_peak_resident()
         checkpoint.restore(path).assert_consumed()
@@ -126,17 +132,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--parts", type=int, default=0)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.one:
-        print(describe(), flush=True)
+        print(describe() + (f"; --parts={args.parts}: {1 + args.parts} sets of tables" if args.parts else ""), flush=True)
     if args.one:
-        print(json.dumps(measure(args.one, args.steps)))
+        print(json.dumps(measure(args.one, args.steps, args.parts)))
         return
     rows = []
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     for size in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run([sys.executable, __file__, f"--one={size}", f"--steps={args.steps}"],
+        out = subprocess.run([sys.executable, __file__, f"--one={size}", f"--steps={args.steps}", f"--parts={args.parts}"],
                              capture_output=True, text=True, env=env)
         if out.returncode != 0:  # killed for memory: no traceback, maybe no output at all
             reason = (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]

@@ -63,20 +63,19 @@ def test_mixed_precision_stays_close_to_float32():
 def checkpoint_values(path):
     reader = tf.train.load_checkpoint(path)
     return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
-            if name.startswith(("model/", "ema/", "anchors/"))}
+            if name.startswith(("model/", "ema/", "anchors"))}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("augment", [False, True])
-def test_train_on_two_replicas_equals_one_device_and_resumes_on_one(tiny_synthetic_root, tmp_path, augment):
+@pytest.mark.parametrize("options", [dict(), dict(augment="true", parts=2)])
+def test_train_on_two_replicas_equals_one_device_and_resumes_on_one(tiny_synthetic_root, tmp_path, options):
     """dal_tf.train end to end on two replicas (the CPU split in two): synchronized BatchNorm and the
     global batch give the one-device run's first step; it then resumes without a strategy. (Over
     more steps the two part: BatchNorm over small-variance activations scales up float rounding
     layer by layer, to about 4e-5 of the features at random initialisation, until a nearest-anchor
     choice flips; tests/distributed_equivalence.py holds a small network to 1e-6 over 5 steps.) With
     --precise_bn the re-estimated statistics agree too: the replicas' batches are synchronized."""
-    flags = dict(max_steps=1, checkpoint_every=1, warmup_epochs=0.1, alpha=0.25, precise_bn=2,
-                 augment=str(augment).lower())
+    flags = dict(max_steps=1, checkpoint_every=1, warmup_epochs=0.1, alpha=0.25, precise_bn=2, **options)
     one = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, str(tmp_path / "one"), **flags))
     assert one.returncode == 0, one.stderr[-2000:]
     two_dir = str(tmp_path / "two")
@@ -89,7 +88,8 @@ def test_train_on_two_replicas_equals_one_device_and_resumes_on_one(tiny_synthet
     assert len(losses[0]) == 1 and losses[0] == losses[1]
     single = checkpoint_values(str(tmp_path / "one" / "checkpoints" / "ckpt-1"))
     mirrored = checkpoint_values(os.path.join(two_dir, "checkpoints", "ckpt-1"))
-    assert single.keys() == mirrored.keys() and any(k.startswith("anchors/") for k in single)
+    assert single.keys() == mirrored.keys()
+    assert sum(k.startswith("anchors") and "/intra/" in k for k in single) == 1 + options.get("parts", 0)
     for name, value in single.items():
         np.testing.assert_allclose(mirrored[name], value, atol=1e-4, err_msg=name)
     again = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, two_dir, **dict(flags, max_steps=2)))

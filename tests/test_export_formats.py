@@ -22,6 +22,7 @@ from dal_tf.deploy import export_formats
 from dal_tf.deploy.saved_model import METADATA, export_saved_model
 from dal_tf.evaluation import features
 from dal_tf.networks import backbones
+from dal_tf.networks.parts import layout, num_parts
 from dal_tf.runs.checkpoints import TrainedNetwork
 from dal_tf.utils.errors import UserInputError
 
@@ -32,19 +33,19 @@ HEIGHT, WIDTH = 64, 32
 FLOAT16_BOUND = 2e-2  # absolute; measured up to 1.3e-2 (ImageNet MobileNet, 64x32) and 2.5e-3 (random)
 
 
-def network(name: str):
+def network(name: str, parts: int = 0):
     """MobileNet with the ImageNet weights where ../shared has them; else a random network whose
     BatchNorm statistics have seen frames (with the initial ones, a random MobileNet maps every
     frame to one feature, and any export would match)."""
     imagenet = name == "mobilenet" and os.path.isfile(MOBILENET_WEIGHTS)
     alpha = 0.25 if name == "mobilenet" and not imagenet else 1.0
     backbone = backbones.build_backbone(name, MOBILENET_WEIGHTS if imagenet else "none", HEIGHT, WIDTH, alpha,
-                                        batchnorm_decay=0.1, log=lambda _: None)
+                                        batchnorm_decay=0.1, parts=parts, log=lambda _: None)
     rng = np.random.default_rng(0)
     for _ in range(0 if imagenet else 4):
         backbone(tf.constant(rng.uniform(-1, 1, (8, HEIGHT, WIDTH, 3)).astype(np.float32)), training=True)
     config = TrainConfig(model=ModelConfig(backbone=name, weights="none", alpha=alpha, image_height=HEIGHT,
-                                           image_width=WIDTH))
+                                           image_width=WIDTH, parts=parts))
     return TrainedNetwork(backbone, 0.9999), config
 
 
@@ -57,12 +58,15 @@ def frames(tiny_synthetic_root):
     return dict(random=noise, crops=crops)
 
 
-@pytest.fixture(scope="module", params=["mobilenet", "resnet50"])
+@pytest.fixture(scope="module", params=["mobilenet", "resnet50", "mobilenet_parts"])
 def exports(request, tmp_path_factory):
-    model, config = network(request.param)
+    """--parts=2 (the most at 64x32): the stripes' slices and per-part normalisation in each format."""
+    model, config = network(request.param.removesuffix("_parts"), parts=2 if request.param.endswith("_parts") else 0)
     root = tmp_path_factory.mktemp(f"exports_{request.param}")
     export_saved_model(model, config, str(root / "saved_model"), step=0, training_people={})
     kinds = [("onnx", c, "none") for c in ("uint8_nhwc", "imagenet_nchw")]
+    if request.param == "mobilenet_parts":
+        kinds += [("litert", "uint8_nhwc", "none")]
     if request.param == "mobilenet":
         kinds += [("litert", "uint8_nhwc", "none"), ("litert", "imagenet_nhwc", "none"),
                   ("litert", "uint8_nhwc", "float16")]
@@ -110,7 +114,7 @@ def test_exports_give_the_saved_models_features(exports, frames, source, batch):
 def test_onnx_graph_names_dynamic_batch_and_metadata(exports):
     import onnxruntime
 
-    root, _, _ = exports
+    root, _, model = exports
     session = onnxruntime.InferenceSession(str(root / "onnx_imagenet_nchw_none" / "model.onnx"))
     (given,), (out,) = session.get_inputs(), session.get_outputs()
     assert (given.name, given.shape, out.name) == ("images", ["batch", 3, HEIGHT, WIDTH], "features")
@@ -119,6 +123,8 @@ def test_onnx_graph_names_dynamic_batch_and_metadata(exports):
         export_formats.INPUTS["imagenet_nchw"], name="images", convention="imagenet_nchw", height=HEIGHT, width=WIDTH,
         batch="dynamic")
     assert metadata["output"]["l2_normalised"] and metadata["output"]["dim"] == out_dim(session)
+    assert metadata["parts"] == num_parts(model.backbone)
+    assert metadata["output"]["layout"] == layout(metadata["parts"])
     for key in ("pooling", "resize", "threshold", "dataset", "step", "association", "backbone", "dal_tf_version",
                 "onnx_opset"):
         assert key in metadata, key

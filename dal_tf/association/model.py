@@ -10,6 +10,7 @@ from dal_tf.association import ranking
 from dal_tf.association.replicas import global_batch, replicas_in_sync
 from dal_tf.association.tables import AnchorTables
 from dal_tf.config import AssociationConfig
+from dal_tf.networks import parts
 from dal_tf.networks.weight_average import WeightAverage
 from dal_tf.utils.progress import Progress
 
@@ -98,25 +99,45 @@ class DALModel(EmbeddingModel):
         super().__init__(backbone, weight_decay=weight_decay, ema_decay=ema_decay)
         self.association_config = association_config
         self.warmup_steps = int(warmup_steps)
-        dim = int(backbone.output_shape[-1])
-        self.anchors = AnchorTables(tracklets_per_camera, dim, association_config.association)
+        # --parts: the global feature's tables, then one set per stripe, each with its own
+        # association, as uPMnet runs DAL's graph once per part. The view is kept in a closure,
+        # out of the model's tracking: its layers and weights are the backbone's.
+        self._table_view = parts.table_features(backbone)
+        dim = int(backbone.output_shape[-1]) if self._table_view is None else int(
+            backbone.get_layer(parts.PARTS_LAYER).output.shape[-1])
+        rule = association_config.association
+        self.anchors = AnchorTables(tracklets_per_camera, dim, rule)
+        self.part_anchors = [AnchorTables(tracklets_per_camera, dim, rule) for _ in range(parts.num_parts(backbone))]
         # Person ids of the anchor rows: read only to monitor association quality (Fig. 4b).
         ids = np.full(self.anchors.num_anchors, -1) if anchor_person_ids is None else anchor_person_ids
         self.anchor_person_ids = tf.constant(np.asarray(ids, np.int64))
         self.knows_people = bool(np.any(np.asarray(ids) >= 0))  # else there is no true_match_share to log
 
+    def tables(self) -> list[AnchorTables]:
+        return [self.anchors, *self.part_anchors]
+
+    def table_features(self, images, training: bool) -> list[tf.Tensor]:
+        """The [B, D] features each table takes, float32 whatever the backbone computes in."""
+        if self._table_view is None:
+            return [tf.cast(self.backbone(images, training=training), tf.float32)]
+        stacked = tf.cast(self._table_view(images, training=training), tf.float32)
+        return tf.unstack(stacked, axis=1)
+
     def replica_step(self, data):
         images, cameras, indices = data
-        anchors = self.anchors
         replicas = replicas_in_sync()
         cameras, indices = global_batch(cameras, replicas), global_batch(indices, replicas)
-        rows = anchors.rows(cameras, indices)
+        rows = self.anchors.rows(cameras, indices)
         with tf.GradientTape() as tape:
-            features = tf.cast(global_batch(self.backbone(images, training=True), replicas), tf.float32)
-            losses = anchors.losses(features, rows, cameras, self.association_config)
+            features = [global_batch(f, replicas) for f in self.table_features(images, training=True)]
+            # One table: the release's loss; with --parts, their mean (uPMnet's sum / parts).
+            losses = [t.losses(f, rows, cameras, self.association_config)
+                      for t, f in zip(self.tables(), features)]
+            loss = tf.add_n([l.loss for l in losses]) / len(losses)
             decay = self.decay_loss()
-            total = self.optimizer.scale_loss((losses.loss + decay) / replicas)
-        logs = dict(loss=losses.loss, loss_intra=losses.loss_intra, loss_cross=losses.loss_cross, weight_decay=decay)
+            total = self.optimizer.scale_loss((loss + decay) / replicas)
+        logs = dict(loss=loss, loss_intra=tf.add_n([l.loss_intra for l in losses]) / len(losses),
+                    loss_cross=tf.add_n([l.loss_cross for l in losses]) / len(losses), weight_decay=decay)
         return self._gradients(tape, total, replicas), dict(features=features, rows=rows, logs=logs)
 
     def apply_step(self, gradients, state):
@@ -124,13 +145,13 @@ class DALModel(EmbeddingModel):
         # the step about to run: the step counter before apply_step increments it.
         association_started = tf.identity(self.step) >= self.warmup_steps
         logs = super().apply_step(gradients, state)
-        self.anchors.update(state["features"], state["rows"], self.association_config,
-                            association_started=association_started)
+        for tables, features in zip(self.tables(), state["features"]):
+            tables.update(features, state["rows"], self.association_config, association_started=association_started)
         return dict(logs, **self.association_monitor())
 
     def association_monitor(self) -> dict:
         """Fig. 4: share of anchors merged across cameras and, where person ids are known, share of
-        merges that are true."""
+        merges that are true; of the global feature's tables."""
         partners = self.anchors.merge_partners()
         merged_share = tf.reduce_mean(tf.cast(tf.reduce_any(partners >= 0, axis=1), tf.float32))
         if not self.knows_people:
@@ -148,20 +169,21 @@ class DALModel(EmbeddingModel):
     def initialize_anchors_with_means(self, batches, num_frames: int, log=print):
         """Paper's initialisation: both anchors of a tracklet = mean of its normalised frame
         features. batches yields (images, cameras, indices) covering the num_frames training frames."""
-        sums = tf.zeros_like(self.anchors.intra)
+        tables = self.tables()
+        sums = [tf.zeros_like(t.intra) for t in tables]
         counts = tf.zeros([self.anchors.num_anchors, 1])
-        # float32 whatever the backbone computes in (float16 under mixed precision).
-        embed = tf.function(lambda x: tf.cast(self.backbone(x, training=False), tf.float32))
+        embed = tf.function(lambda x: self.table_features(x, training=False))
         progress, done = Progress(num_frames, "frame", log), 0
         for images, cameras, indices in batches:
             rows = self.anchors.rows(cameras, indices)[:, tf.newaxis]
-            sums = tf.tensor_scatter_nd_add(sums, rows, ranking.l2_normalize(embed(images)))
+            sums = [tf.tensor_scatter_nd_add(s, rows, ranking.l2_normalize(f)) for s, f in zip(sums, embed(images))]
             counts = tf.tensor_scatter_nd_add(counts, rows, tf.ones([tf.shape(rows)[0], 1]))
             done += int(tf.shape(rows)[0])
             progress.update(done)
-        means = tf.math.divide_no_nan(sums, counts)
-        self.anchors.intra.assign(means)
-        self.anchors.cross.assign(means)
+        for t, s in zip(tables, sums):
+            means = tf.math.divide_no_nan(s, counts)
+            t.intra.assign(means)
+            t.cross.assign(means)
 
 
 class SupervisedModel(EmbeddingModel):

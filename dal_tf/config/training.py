@@ -49,9 +49,15 @@ class ModelConfig(Checked):
     restore_moving_statistics: bool = option(True, "Take the BatchNorm moving statistics from --weights; "
                                              "--norestore_moving_statistics starts them at 0 and 1 as the release "
                                              "does.")
+    parts: int = option(0, "Also split the last feature map into this many horizontal stripes, each pooled, with "
+                        "anchor tables, association and losses of its own beside the global feature's (uPMnet); the "
+                        "feature is then the global and stripe features, each l2-normalised, concatenated over "
+                        "sqrt(parts + 1). At most the map's height: 4 at 128x64, 7 at 224x112, 8 at 256x128 "
+                        "(uPMnet's input). 0: the global feature alone, as the release.")
 
     def __post_init__(self):
         super().__post_init__()
+        require(self.parts >= 0, f"--parts={self.parts} must be >= 0 (0: off)")
         require(self.image_height >= 32 and self.image_width >= 32,
                  f"--image_height/--image_width must be >= 32, got {self.image_height}x{self.image_width}")
         require(0 <= self.batchnorm_decay < 1, f"--batchnorm_decay={self.batchnorm_decay} must be in [0, 1) "
@@ -157,6 +163,7 @@ class TrainConfig(Checked):
         require(self.checkpoint_every >= 1 and self.log_every >= 1, "--checkpoint_every and --log_every must be >= 1")
         require(self.eval_batch_size >= 1, f"--eval_batch_size={self.eval_batch_size} must be >= 1")
         require(self.precise_bn >= 0, f"--precise_bn={self.precise_bn} must be >= 0 (0: off)")
+        require(self.objective == "dal" or not self.model.parts, "--parts applies to --objective=dal only")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

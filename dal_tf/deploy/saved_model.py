@@ -4,7 +4,7 @@ Signatures (uint8 RGB frames of any size; resized to the training size inside, a
     embed_frames(images [N, H, W, 3]) -> {"embeddings": [N, D]}  l2-normalised frame features
     embed_tracklet(images [T, H, W, 3]) -> {"embedding": [D]}     l2-normalised max over the frames
 
-METADATA beside saved_model.pb records the network, input size, feature size, step, data set,
+METADATA beside saved_model.pb records the network, input size, feature size and parts, step, data set,
 split, the other data settings (folders: the test people and filters) and the training people.
 """
 
@@ -18,7 +18,7 @@ import tensorflow as tf
 from dal_tf.association import ranking
 from dal_tf.config import TrainConfig
 from dal_tf.datasets import input_pipeline
-from dal_tf.networks import backbones
+from dal_tf.networks import backbones, parts
 from dal_tf.runs.checkpoints import TrainedNetwork
 from dal_tf.utils.atomic_io import atomic_directory, atomic_write_json
 from dal_tf.utils.errors import UserInputError
@@ -37,7 +37,8 @@ def export_metadata(model: TrainedNetwork, config: TrainConfig, *, step: int, tr
                 dataset=config.data.dataset, split=config.data.split, training_people=training_people,
                 data=dataclasses.asdict(dataclasses.replace(config.data, data_dir="")),
                 association=config.association.association, objective=config.objective,
-                output=dict(name="features", dim=backbones.feature_dim(model.backbone), l2_normalised=True),
+                parts=m.parts, output=dict(name="features", dim=backbones.feature_dim(model.backbone),
+                                           l2_normalised=True, layout=parts.layout(m.parts)),
                 pooling="tracklets: the max over their l2-normalised frame features, then l2-normalised",
                 dal_tf_version=__version__)
 

@@ -14,6 +14,7 @@ from typing import Callable
 import keras
 
 from dal_tf.networks import imagenet, mobilenet_v1, resnet_v1, slim_checkpoint
+from dal_tf.networks import parts as parts_module
 from dal_tf.utils.errors import UserInputError
 
 
@@ -22,18 +23,19 @@ class Network:
     build: Callable[[int, int, float, float], keras.Model]  # (height, width, alpha, batchnorm decay)
     scope: str  # the slim variable scope of its checkpoint
     batchnorm_decay: float  # slim's
+    pool: str  # the layer pooling the last map into the feature
 
 
 NETWORKS = {
-    "mobilenet": Network(mobilenet_v1.build, mobilenet_v1.SCOPE, mobilenet_v1.BATCHNORM_DECAY),
+    "mobilenet": Network(mobilenet_v1.build, mobilenet_v1.SCOPE, mobilenet_v1.BATCHNORM_DECAY, "AvgPool_1a"),
     "resnet50": Network(lambda height, width, alpha, decay: resnet_v1.build(height, width, decay), resnet_v1.SCOPE,
-                        resnet_v1.BATCHNORM_DECAY),
+                        resnet_v1.BATCHNORM_DECAY, "pool5"),
 }
 
 
 def build_backbone(name: str, weights: str, height: int, width: int, alpha: float = 1.0, *,
                    batchnorm_decay: float = 0.0, restore_moving_statistics: bool = True, cache_dir: str = "",
-                   log=print) -> keras.Model:
+                   parts: int = 0, log=print) -> keras.Model:
     """A Keras model from [N, height, width, 3] frames in [-1, 1] to [N, D] features.
 
     weights: 'imagenet' (the release's TF-slim checkpoint, downloaded once into cache_dir),
@@ -42,6 +44,8 @@ def build_backbone(name: str, weights: str, height: int, width: int, alpha: floa
     batchnorm_decay: the moving statistics' decay; 0: slim's for the network (0.9997, 0.997).
     restore_moving_statistics: False starts the BatchNorm moving statistics at 0 and 1 as the
     release does (it restores only trainable variables from the checkpoint).
+    parts: P > 0 ends the network in P stripes beside the global pool (dal_tf.networks.parts), and
+    its feature is their normalised concatenation, [N, (1 + P) D].
     """
     network = NETWORKS[name]  # one of config.BACKBONES, checked by ModelConfig with --alpha
     if weights not in ("imagenet", "none") and not _exists(weights):
@@ -51,8 +55,12 @@ def build_backbone(name: str, weights: str, height: int, width: int, alpha: floa
         model = network.build(height, width, alpha, batchnorm_decay or network.batchnorm_decay)
     except ValueError as error:
         raise UserInputError(f"--backbone={name} at {height}x{width}, --alpha={alpha}: {error}") from error
-    if weights == "none":
-        return model
+    if weights != "none":
+        _load(model, network, name, weights, restore_moving_statistics, cache_dir, log)
+    return parts_module.with_parts(model, network.pool, parts) if parts else model
+
+
+def _load(model, network, name, weights, restore_moving_statistics, cache_dir, log):
     if weights == "imagenet":
         from dal_tf.config import default_cache_dir
 
@@ -63,7 +71,6 @@ def build_backbone(name: str, weights: str, height: int, width: int, alpha: floa
         slim_checkpoint.load_slim_checkpoint(model, network.scope, weights)
     if not restore_moving_statistics:
         slim_checkpoint.reset_moving_statistics(model)
-    return model
 
 
 def _exists(path: str) -> bool:

@@ -28,8 +28,13 @@ def checkpoint_for(model: EmbeddingModel) -> tf.train.Checkpoint:
     """The whole training state: network, EMA weights, optimiser, anchor tables (DAL), step."""
     parts = _restored_at_once(model)
     if isinstance(model, DALModel):
-        parts[ANCHORS] = model.anchors
+        parts.update(named_tables(model.tables()))
     return tf.train.Checkpoint(**parts)
+
+
+def named_tables(tables: list[AnchorTables]) -> dict[str, AnchorTables]:
+    """DALModel.tables() by their names in a checkpoint: the global feature's, then --parts' each."""
+    return {ANCHORS if i == 0 else f"{ANCHORS}_part{i}": t for i, t in enumerate(tables)}
 
 
 def restore_training_state(checkpoint: tf.train.Checkpoint, model: EmbeddingModel, path: str):
@@ -39,23 +44,24 @@ def restore_training_state(checkpoint: tf.train.Checkpoint, model: EmbeddingMode
     others.restore(path).expect_partial().assert_existing_objects_matched()
     checkpoint.save_counter.assign(others.save_counter)
     if isinstance(model, DALModel):
-        restore_anchor_tables(model.anchors, path)
+        for name, tables in named_tables(model.tables()).items():
+            restore_anchor_tables(tables, path, name)
 
 
-def restore_anchor_tables(anchors: AnchorTables, path: str):
-    """Restores the tables saved as ANCHORS one after the other, the association rule's own state
+def restore_anchor_tables(anchors: AnchorTables, path: str, name: str = ANCHORS):
+    """Restores the tables saved as `name` one after the other, the association rule's own state
     tables too. A checkpoint restores all it holds at once, each restored value next to the
     variable it replaces; with tables of millions of rows, one at a time keeps that extra memory to
     one table (benchmarks/bench_anchor_scaling.py)."""
     holders = []
-    for name in ("intra", "cross", "cross_partner"):
+    for table in ("intra", "cross", "cross_partner"):
         holders.append(tf.Module())
-        setattr(holders[-1], name, getattr(anchors, name))
-    for name, variable in anchors.state.items():
+        setattr(holders[-1], table, getattr(anchors, table))
+    for table, variable in anchors.state.items():
         holders.append(tf.Module())
-        holders[-1].state = {name: variable}
+        holders[-1].state = {table: variable}
     for holder in holders:
-        tf.train.Checkpoint(**{ANCHORS: holder}).restore(path).expect_partial().assert_existing_objects_matched()
+        tf.train.Checkpoint(**{name: holder}).restore(path).expect_partial().assert_existing_objects_matched()
 
 
 def latest_checkpoint(train_dir: str) -> str:
@@ -96,7 +102,7 @@ def restore_for_inference(train_dir: str, checkpoint: str = "") -> tuple[Trained
     m = config.model
     # The checkpoint holds every weight: no ImageNet download or weights file needed.
     backbone = backbones.build_backbone(m.backbone, "none", m.image_height, m.image_width, m.alpha,
-                                        batchnorm_decay=m.batchnorm_decay)
+                                        batchnorm_decay=m.batchnorm_decay, parts=m.parts)
     network = TrainedNetwork(backbone, config.optim.ema_decay)
     tf.train.Checkpoint(model=network).restore(checkpoint).expect_partial().assert_existing_objects_matched()
     return network, config

@@ -53,7 +53,8 @@ def build_model(config: TrainConfig, dataset: ReidDataset, max_steps: int,
     with strategy.scope():
         backbone = backbones.build_backbone(m.backbone, m.weights, m.image_height, m.image_width, m.alpha,
                                             batchnorm_decay=m.batchnorm_decay,
-                                            restore_moving_statistics=m.restore_moving_statistics, log=log)
+                                            restore_moving_statistics=m.restore_moving_statistics, parts=m.parts,
+                                            log=log)
         if strategy.num_replicas_in_sync > 1:
             backbone = distribution.with_synchronized_batchnorm(backbone)
         if config.objective == "supervised":
