@@ -54,7 +54,7 @@ def measure(num_tracklets: int, steps: int, parts: int) -> dict:
         rows = sets[0].rows(cameras, indices)
         losses = []
         for anchors, f in zip(sets, tf.unstack(features)):
-            losses.append(anchors.losses(f, rows, cameras, config).loss)
+            losses.append(anchors.losses(f, rows, cameras, config, True).loss)
             anchors.update(f, rows, config, association_started=True)
         return tf.add_n(losses) / len(sets)
 

@@ -67,7 +67,7 @@ def checkpoint_values(path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("options", [dict(), dict(augment="true", parts=2)])
+@pytest.mark.parametrize("options", [dict(), dict(augment="true", parts=2, loss="contrast")])
 def test_train_on_two_replicas_equals_one_device_and_resumes_on_one(tiny_synthetic_root, tmp_path, options):
     """dal_tf.train end to end on two replicas (the CPU split in two): synchronized BatchNorm and the
     global batch give the one-device run's first step; it then resumes without a strategy. (Over

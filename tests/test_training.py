@@ -37,8 +37,9 @@ def train_until_killed(args: list[str], kill_after_step: int) -> str:
     return "".join(seen)
 
 
-# --augment's draws follow the frame's place in the stream; --parts adds tables to the checkpoint.
-@pytest.mark.parametrize("options", [dict(), dict(augment="true", parts=2)])
+# --augment's draws follow the frame's place in the stream; --parts adds tables to the checkpoint;
+# --loss=contrast's terms switch on with the association.
+@pytest.mark.parametrize("options", [dict(), dict(augment="true", parts=2, loss="contrast")])
 def test_killed_run_resumes_to_the_same_state_as_an_uninterrupted_one(tiny_synthetic_root, tmp_path, options):
     final_step = 10
     straight = str(tmp_path / "straight")

@@ -123,15 +123,21 @@ class DALModel(EmbeddingModel):
         stacked = tf.cast(self._table_view(images, training=training), tf.float32)
         return tf.unstack(stacked, axis=1)
 
+    def association_started(self) -> tf.Tensor:
+        # The release feeds start_sign = step >= warm-up steps, step being the 0-based index of
+        # the step about to run: the step counter before apply_step increments it.
+        return tf.identity(self.step) >= self.warmup_steps
+
     def replica_step(self, data):
         images, cameras, indices = data
         replicas = replicas_in_sync()
         cameras, indices = global_batch(cameras, replicas), global_batch(indices, replicas)
         rows = self.anchors.rows(cameras, indices)
+        started = self.association_started()
         with tf.GradientTape() as tape:
             features = [global_batch(f, replicas) for f in self.table_features(images, training=True)]
             # One table: the release's loss; with --parts, their mean (uPMnet's sum / parts).
-            losses = [t.losses(f, rows, cameras, self.association_config)
+            losses = [t.losses(f, rows, cameras, self.association_config, started)
                       for t, f in zip(self.tables(), features)]
             loss = tf.add_n([l.loss for l in losses]) / len(losses)
             decay = self.decay_loss()
@@ -141,9 +147,7 @@ class DALModel(EmbeddingModel):
         return self._gradients(tape, total, replicas), dict(features=features, rows=rows, logs=logs)
 
     def apply_step(self, gradients, state):
-        # The release feeds start_sign = step >= warm-up steps, step being the 0-based index of
-        # the step about to run: the step counter before apply_step increments it.
-        association_started = tf.identity(self.step) >= self.warmup_steps
+        association_started = self.association_started()
         logs = super().apply_step(gradients, state)
         for tables, features in zip(self.tables(), state["features"]):
             tables.update(features, state["rows"], self.association_config, association_started=association_started)

@@ -141,13 +141,16 @@ def association_losses(
 
     loss_intra = tf.reduce_mean(tf.nn.relu(positive_intra - negative + config.margin))
     loss_cross = tf.reduce_mean(tf.nn.relu(positive_cross - negative + config.margin))
+    return RankingLosses(combined(loss_intra, loss_cross, config), loss_intra, loss_cross, rank1_is_own)
+
+
+def combined(loss_intra: tf.Tensor, loss_cross: tf.Tensor, config: AssociationConfig) -> tf.Tensor:
+    """The loss the model minimises of its two terms (--loss_terms, --lambda_cross)."""
     if config.loss_terms == "intra":
-        loss = loss_intra
-    elif config.loss_terms == "cross":
-        loss = loss_cross
-    else:
-        loss = loss_intra + config.lambda_cross * loss_cross
-    return RankingLosses(loss, loss_intra, loss_cross, rank1_is_own)
+        return loss_intra
+    if config.loss_terms == "cross":
+        return loss_cross
+    return loss_intra + config.lambda_cross * loss_cross
 
 
 def updated_intra_anchors(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from dal_tf.association import ranking, rules
+from dal_tf.association import contrast, ranking, rules
 from dal_tf.config import AssociationConfig
 
 
@@ -36,9 +36,13 @@ class AnchorTables(tf.Module):
     def rows(self, cameras: tf.Tensor, indices: tf.Tensor) -> tf.Tensor:
         return ranking.anchor_rows(cameras, indices, self.camera_offsets)
 
-    def losses(self, features: tf.Tensor, rows: tf.Tensor, cameras: tf.Tensor,
-               config: AssociationConfig) -> ranking.RankingLosses:
-        """Ranking and L_I / L_C of a batch against the tables as they are (before its update)."""
+    def losses(self, features: tf.Tensor, rows: tf.Tensor, cameras: tf.Tensor, config: AssociationConfig,
+               association_started) -> ranking.RankingLosses:
+        """The two loss terms of a batch against the tables as they are (before its update):
+        the release's hinge L_I / L_C, or --loss=contrast's."""
+        if config.loss == "contrast":
+            return contrast.contrast_losses(features, rows, cameras, self.intra, self.anchor_cameras, self.num_cameras,
+                                            self.merge_partners(), association_started, config)
         return ranking.association_losses(features, rows, cameras, self.intra, self.cross, self.anchor_cameras,
                                               self.num_cameras, config)
 

@@ -93,6 +93,13 @@ class AssociationConfig(Checked):
                                       "distance among the other cameras' anchors for a merge.")
     association_visits: int = option(3, "--association=persistent: consecutive visits on which a tracklet's cycle "
                                      "must close with the same partner before they merge.")
+    loss: str = option("hinge", "The association loss: hinge (the release's L_I + L_C, Eq. 3, 6, 7) or contrast "
+                       "(CAP's softmax terms over the same tables: the frame's own camera's intra anchors, then all "
+                       "cameras' with its own row and the association's partners as positives against the "
+                       "--hard_negatives most similar others).", ("hinge", "contrast"))
+    temperature: float = option(0.07, "--loss=contrast: softmax temperature on cosine similarities (CAP: 0.07).")
+    hard_negatives: int = option(50, "--loss=contrast: negatives of the cross-camera term, the most similar "
+                                 "rows that are not the frame's positives (CAP: 50).")
 
     def __post_init__(self):
         super().__post_init__()
@@ -101,6 +108,8 @@ class AssociationConfig(Checked):
         require(self.lambda_cross >= 0, f"--lambda_cross={self.lambda_cross} must be >= 0")
         require(self.association_visits >= 1, f"--association_visits={self.association_visits} must be >= 1")
         require(0 < self.association_ratio <= 1, f"--association_ratio={self.association_ratio} must be in (0, 1]")
+        require(self.temperature > 0, f"--temperature={self.temperature} must be > 0")
+        require(self.hard_negatives >= 1, f"--hard_negatives={self.hard_negatives} must be >= 1")
 
 
 @dataclasses.dataclass(frozen=True)
