@@ -47,8 +47,8 @@ def batches(tracklets, steps):
 
 
 def compiled_model(net, mixed=False, rule="released") -> DALModel:
-    # Two consistent visits merge a persistent pair.
-    config = AssociationConfig(association=rule, association_visits=2)
+    # Two consistent visits merge a persistent pair; the twelve anchors cluster at a wider radius.
+    config = AssociationConfig(association=rule, association_visits=2, cluster_every=2, cluster_eps=0.9)
     model = DALModel(net, RULE_TRACKLETS if rule != "released" else TRACKLETS, config, warmup_steps=2)
     optimizer = optimizers.RMSProp(0.01, rho=0.9, momentum=0.9, epsilon=1.0, clipvalue=2.0)
     if mixed:
@@ -70,7 +70,10 @@ def train(strategy, weights, mixed=False, jit=False, rule="released"):
     tracklets, steps = (RULE_TRACKLETS, RULE_STEPS) if rule != "released" else (TRACKLETS, STEPS)
     data = tf.data.Dataset.from_generator(lambda: batches(tracklets, steps), output_signature=(
         tf.TensorSpec([8, 16, 8, 3]), tf.TensorSpec([8], tf.int32), tf.TensorSpec([8], tf.int32)))
-    losses = [float(step(batch)["loss"]) for batch in strategy.experimental_distribute_dataset(data)]
+    losses = []
+    for batch in strategy.experimental_distribute_dataset(data):
+        losses.append(float(step(batch)["loss"]))
+        model.refresh_association()  # as dal_tf.train's loop, between steps
     return losses, model_state(model), model
 
 

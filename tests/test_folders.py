@@ -167,3 +167,7 @@ def test_merge_summary_by_hand():
     partners = np.array([[-1, 2, 4], [-1, -1, -1], [0, -1, -1], [-1, -1, -1], [0, -1, -1]])
     assert merges.summary(partners, [2, 2, 1]) == dict(tracklets=5, merged=3, merged_share=0.6, mutual_pairs=2,
                                                        camera_pairs=[[0, 1, 1], [1, 0, 0], [1, 0, 0]])
+    # A cluster's partners (--association=clusters): own-camera ones (0-1) are not counted.
+    partners = np.array([[1, 2, -1], [0, -1, -1], [0, -1, -1], [-1, -1, -1], [-1, -1, -1]])
+    assert merges.summary(partners, [2, 2, 1]) == dict(tracklets=5, merged=2, merged_share=0.4, mutual_pairs=1,
+                                                       camera_pairs=[[0, 1, 0], [1, 0, 0], [0, 0, 0]])

@@ -8,8 +8,8 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "dal_tf"
 COMMANDS = {"train", "evaluate", "export", "match", "identities", "calibrate", "score_identities"}
 # Lowest first: a subpackage may import its own modules and those of lower ranks, never higher.
-RANKS = {"utils": 0, "config": 1, "datasets": 2, "networks": 2, "tracking": 3, "association": 3, "runs": 4,
-         "deploy": 5, "evaluation": 6, "training": 7, "people": 7}
+RANKS = {"utils": 0, "config": 1, "neighbours": 1, "datasets": 2, "networks": 2, "tracking": 3, "association": 3,
+         "runs": 4, "deploy": 5, "evaluation": 6, "training": 7, "people": 7}
 MAX_LINES = 300
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from dal_tf.evaluation import metrics, reranking
+from dal_tf.neighbours import reciprocal
 from references.reranking_loop import reference_rerank
 
 
@@ -15,8 +16,8 @@ def clustered(rng, people, per_person, dim=6, spread=0.6):
 
 @pytest.mark.parametrize("k1, k2, lambda_value", [(20, 6, 0.3), (4, 1, 0.0), (5, 3, 1.0), (7, 8, 0.5)])
 def test_matches_the_straightforward_implementation(monkeypatch, k1, k2, lambda_value):
-    monkeypatch.setattr(reranking, "ROW_BLOCK", 7)  # many row blocks, the last one partial
-    monkeypatch.setattr(reranking, "QUERY_BLOCK", 4)
+    monkeypatch.setattr(reciprocal, "ROW_BLOCK", 7)  # many row blocks, the last one partial
+    monkeypatch.setattr(reciprocal, "QUERY_BLOCK", 4)
     rng = np.random.default_rng(k1)
     features, _ = clustered(rng, 9, 5)
     query, gallery = features[:12], features[12:]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -38,8 +39,9 @@ def train_until_killed(args: list[str], kill_after_step: int) -> str:
 
 
 # --augment's draws follow the frame's place in the stream; --parts adds tables to the checkpoint;
-# --loss=contrast's terms switch on with the association.
-@pytest.mark.parametrize("options", [dict(), dict(augment="true", parts=2, loss="contrast")])
+# --loss=contrast's terms switch on with the association; --association=clusters re-clusters between steps.
+@pytest.mark.parametrize("options", [dict(), dict(augment="true", parts=2, loss="contrast", association="clusters",
+                                                  cluster_every=2)])
 def test_killed_run_resumes_to_the_same_state_as_an_uninterrupted_one(tiny_synthetic_root, tmp_path, options):
     final_step = 10
     straight = str(tmp_path / "straight")
@@ -66,7 +68,8 @@ def test_killed_run_resumes_to_the_same_state_as_an_uninterrupted_one(tiny_synth
     assert a.keys() == b.keys()
     anchors = [k for k in a if k.startswith("anchors")]  # anchors/, then anchors_part1/ ... for --parts
     optimizer_slots = [k for k in a if k.startswith("optimizer/") and "iteration" not in k]
-    assert len(anchors) == 3 * (1 + options.get("parts", 0)) and optimizer_slots
+    tables = [k for k in anchors if "/state/" not in k]  # intra, cross, partner; a rule's state beside them
+    assert len(tables) == 3 * (1 + options.get("parts", 0)) and optimizer_slots
     for name in a:
         np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=1e-6, err_msg=name)
     iterations = [k for k in a if k.startswith("optimizer/") and "iteration" in k]
@@ -103,15 +106,23 @@ def test_resume_refuses_other_settings(tiny_synthetic_root, tmp_path):
     assert "holds a run with other association settings" in only_error_line(second, "dal_tf.train")
 
 
-def test_a_rule_with_state_trains_and_resumes(tiny_synthetic_root, tmp_path):
-    """--association=persistent: its state tables are in the checkpoint and a rerun resumes them
-    (another rule would be refused, as any other association setting is above)."""
+@pytest.mark.parametrize("flags, tables, refreshes", [
+    (dict(association="persistent", association_visits=2), {"candidate", "streak"}, False),
+    (dict(association="clusters", cluster_every=2, cluster_eps=0.9), {"partners"}, True),
+])
+def test_a_rule_with_state_trains_and_resumes(tiny_synthetic_root, tmp_path, flags, tables, refreshes):
+    """A rule's state tables are in the checkpoint and a rerun resumes them (another rule would be
+    refused, as any other association setting is above); a rule recomputed between steps says so."""
     run_dir = str(tmp_path / "run")
-    flags = dict(association="persistent", association_visits=2, warmup_epochs=0.1)
-    first = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=2, **flags))
+    flags = dict(flags, warmup_epochs=0.1)
+    first = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=4, **flags))
     assert first.returncode == 0, first.stderr[-2000:]
-    saved = checkpoint_values(os.path.join(run_dir, "checkpoints", "ckpt-2"))
-    assert {k.split("/")[2] for k in saved if k.startswith("anchors/state/")} == {"candidate", "streak"}
-    again = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=3, **flags))
+    said = [int(line.split()[1].rstrip(":")) for line in first.stdout.splitlines() if "association refreshed" in line]
+    # Clustered when the warm-up ends, then every --cluster_every steps.
+    warmup = int(re.search(r"cross-camera association from step (\d+)", first.stdout).group(1))
+    assert said == (list(range(warmup, 5, 2)) if refreshes else []) and (said or not refreshes)
+    saved = checkpoint_values(os.path.join(run_dir, "checkpoints", "ckpt-4"))
+    assert {k.split("/")[2] for k in saved if k.startswith("anchors/state/")} == tables
+    again = run_module("dal_tf.train", tiny_train_flags(tiny_synthetic_root, run_dir, max_steps=5, **flags))
     assert again.returncode == 0, again.stderr[-2000:]
-    assert "resumed from" in again.stdout and "at step 2" in again.stdout
+    assert "resumed from" in again.stdout and "at step 4" in again.stdout

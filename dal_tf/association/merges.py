@@ -11,12 +11,14 @@ import numpy as np
 
 
 def summary(partners: np.ndarray, tracklets_per_camera: list[int]) -> dict:
-    """partners: [N] or [N, P] each anchor row's merge partners (rows of other cameras), -1 for
-    none (AnchorTables.merge_partners: a rule may merge a row with one per other camera)."""
+    """partners: [N] or [N, P] each anchor row's merge partners, -1 for none
+    (AnchorTables.merge_partners: a rule may merge a row with one per other camera, or with its
+    cluster, its own camera's tracklets too: those are left out here)."""
     partners = np.asarray(partners, np.int64)
     if partners.ndim == 1:
         partners = partners[:, np.newaxis]
     cameras = np.repeat(np.arange(len(tracklets_per_camera)), tracklets_per_camera)
+    partners = np.where((partners >= 0) & (cameras[np.maximum(partners, 0)] != cameras[:, None]), partners, -1)
     rows, slots = np.nonzero(partners >= 0)  # every merge (row, partner)
     others = partners[rows, slots]
     pairs = np.zeros((len(tracklets_per_camera),) * 2, np.int64)

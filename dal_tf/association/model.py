@@ -153,6 +153,23 @@ class DALModel(EmbeddingModel):
             tables.update(features, state["rows"], self.association_config, association_started=association_started)
         return dict(logs, **self.association_monitor())
 
+    def refresh_association(self) -> str:
+        """Between steps, on the host: a rule recomputed now and then (--association=clusters)
+        rewrites its state tables, each set of tables' from its own intra anchors. Returns what the
+        global tables' partners now are, or "" where nothing was due. Every worker and replica
+        computes the same from the same tables."""
+        rule = self.anchors.rule
+        if rule.refresh_due is None or not rule.refresh_due(int(self.step.numpy()), self.warmup_steps,
+                                                            self.association_config):
+            return ""
+        for tables in self.tables():
+            for name, value in rule.refreshed_state(tables.intra.numpy(), self.association_config).items():
+                tables.state[name].assign(value)
+        partners = self.anchors.merge_partners().numpy()
+        counts = np.sum(partners >= 0, axis=1)
+        return (f"{np.mean(counts > 0):.1%} of the tracklets with partners, {counts.mean():.1f} each on average "
+                f"(at most {partners.shape[1]})")
+
     def association_monitor(self) -> dict:
         """Fig. 4: share of anchors merged across cameras and, where person ids are known, share of
         merges that are true; of the global feature's tables."""

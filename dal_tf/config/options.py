@@ -14,7 +14,8 @@ PROTOCOLS = ("mars", "torchreid", "single_shot")
 PROBE_CAMS = ("1", "2", "both")
 STRATEGIES = ("default", "mirrored", "multiworker")
 # The names of dal_tf.association.rules.RULES, the cross-camera association rules (that registry checks it).
-ASSOCIATION_RULES = ("released", "camera_debiased", "ratio_test", "debiased_ratio_test", "persistent", "per_camera")
+ASSOCIATION_RULES = ("released", "camera_debiased", "ratio_test", "debiased_ratio_test", "persistent", "per_camera",
+                     "clusters")
 FOLDERS = "folders"  # users' own tracklets: DIR/<camera>/<tracklet>/<frames>
 
 

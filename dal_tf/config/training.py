@@ -88,11 +88,22 @@ class AssociationConfig(Checked):
                               "(each camera's mean anchor removed before ranking) | ratio_test (the rank-1 must "
                               "beat the rank-2 by --association_ratio) | debiased_ratio_test (both) | persistent (merge after "
                               "--association_visits consistent visits) | per_camera (one partner per other "
-                              "camera).", ASSOCIATION_RULES)
+                              "camera) | clusters (a tracklet's DBSCAN cluster of intra anchors, re-clustered every "
+                              "--cluster_every steps, as its partners: Cluster Contrast's).", ASSOCIATION_RULES)
     association_ratio: float = option(0.9, "--association=ratio_test, debiased_ratio_test: largest ratio of the rank-1's to the rank-2's "
                                       "distance among the other cameras' anchors for a merge.")
     association_visits: int = option(3, "--association=persistent: consecutive visits on which a tracklet's cycle "
                                      "must close with the same partner before they merge.")
+    cluster_every: int = option(200, "--association=clusters: steps between two clusterings of the intra anchors, "
+                                "the first when the warm-up ends.")
+    cluster_eps: float = option(0.6, "--association=clusters: DBSCAN's radius on the k-reciprocal Jaccard distance "
+                                "(Cluster Contrast: 0.6).")
+    cluster_k1: int = option(30, "--association=clusters: k1 of the k-reciprocal neighbourhoods (Cluster Contrast: "
+                             "30, for many images a person; a tracklet's anchors are a few a person).")
+    cluster_k2: int = option(6, "--association=clusters: k2, the neighbours averaged into each encoding (Cluster "
+                             "Contrast: 6).")
+    cluster_min_samples: int = option(4, "--association=clusters: DBSCAN's neighbours within the radius, itself "
+                                      "included, of a core point (Cluster Contrast: 4).")
     loss: str = option("hinge", "The association loss: hinge (the release's L_I + L_C, Eq. 3, 6, 7) or contrast "
                        "(CAP's softmax terms over the same tables: the frame's own camera's intra anchors, then all "
                        "cameras' with its own row and the association's partners as positives against the "
@@ -108,6 +119,11 @@ class AssociationConfig(Checked):
         require(self.lambda_cross >= 0, f"--lambda_cross={self.lambda_cross} must be >= 0")
         require(self.association_visits >= 1, f"--association_visits={self.association_visits} must be >= 1")
         require(0 < self.association_ratio <= 1, f"--association_ratio={self.association_ratio} must be in (0, 1]")
+        require(self.cluster_every >= 1, f"--cluster_every={self.cluster_every} must be >= 1")
+        require(0 < self.cluster_eps < 1, f"--cluster_eps={self.cluster_eps} must be in (0, 1)")
+        require(self.cluster_k1 >= 1 and 1 <= self.cluster_k2 <= self.cluster_k1 + 1,
+                f"--cluster_k1={self.cluster_k1}, --cluster_k2={self.cluster_k2}: need k1 >= 1 and 1 <= k2 <= k1 + 1")
+        require(self.cluster_min_samples >= 1, f"--cluster_min_samples={self.cluster_min_samples} must be >= 1")
         require(self.temperature > 0, f"--temperature={self.temperature} must be > 0")
         require(self.hard_negatives >= 1, f"--hard_negatives={self.hard_negatives} must be >= 1")
 

@@ -101,5 +101,5 @@ def layout(parts: int) -> str:
     """What the export's metadata says of the feature's layout."""
     if not parts:
         return "the global average of the last feature map"
-    return (f"{parts + 1} blocks of equal size: the global average of the last feature map, then the averages of {parts} "
-            f"horizontal stripes from top to bottom, each l2-normalised and divided by sqrt({parts + 1})")
+    return (f"{parts + 1} blocks of equal size: the global average of the last feature map, then the averages of "
+            f"{parts} horizontal stripes from top to bottom, each l2-normalised and divided by sqrt({parts + 1})")

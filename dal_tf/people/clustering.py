@@ -20,7 +20,7 @@ import heapq
 
 import numpy as np
 
-from dal_tf.evaluation.reranking import smallest_in_rows
+from dal_tf.neighbours.reciprocal import smallest_in_rows
 from dal_tf.utils.errors import UserInputError
 
 BLOCK_VALUES = 2 ** 25

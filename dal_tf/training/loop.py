@@ -164,9 +164,19 @@ def train_loop(model: EmbeddingModel, dataset: ReidDataset, config: TrainConfig,
     progress = Progress(max_steps, "step", log, start=start, stateful=("learning_rate", "merged_share",
                                                                         "true_match_share"))
     writer = tf.summary.create_file_writer(log_dir)
+
+    def refresh(steps_done: int):
+        # A rule recomputed between steps (--association=clusters); before the first step too,
+        # where no warm-up delays it. On resume that one repeats the saved state's: the same tables.
+        said = model.refresh_association() if isinstance(model, DALModel) else ""
+        if said:
+            progress.log(f"step {steps_done}: association refreshed ({config.association.association}): {said}")
+
+    refresh(start)
     try:
         for step, batch in enumerate(strategy.experimental_distribute_dataset(batches), start=start + 1):
             logs = train_step(batch)
+            refresh(step)
             if step % config.log_every == 0 or step == max_steps:
                 values = {name: float(value) for name, value in logs.items()}
                 with writer.as_default(step=step):

@@ -20,7 +20,8 @@ from typing import Callable
 import tensorflow as tf
 
 from dal_tf.association import ranking
-from dal_tf.association.rules import camera_debiased, debiased_ratio_test, per_camera, persistent, ratio_test
+from dal_tf.association.rules import (camera_debiased, clusters, debiased_ratio_test, per_camera, persistent,
+                                      ratio_test)
 from dal_tf.config import ASSOCIATION_RULES
 
 
@@ -36,6 +37,11 @@ class Rule:
     # The state table that lists every partner of a row, [N, P] (-1: none), for a rule that may
     # merge a row with more than one; otherwise the monitor reads cross_partner.
     partners_table: str = ""
+    # A rule recomputed on the host between steps (DALModel.refresh_association): whether it is due
+    # after (steps done, warm-up steps, config), and the new values of its state tables from the
+    # intra anchors [N, D] as a NumPy array.
+    refresh_due: Callable[[int, int, object], bool] | None = None
+    refreshed_state: Callable[[object, object], dict] | None = None
 
 
 RULES = {
@@ -45,5 +51,7 @@ RULES = {
     "debiased_ratio_test": Rule(debiased_ratio_test.updated_cross_anchors),
     "persistent": Rule(persistent.updated_cross_anchors, persistent.initial_state),
     "per_camera": Rule(per_camera.updated_cross_anchors, per_camera.initial_state, partners_table="partners"),
+    "clusters": Rule(clusters.updated_cross_anchors, clusters.initial_state, partners_table="partners",
+                     refresh_due=clusters.refresh_due, refreshed_state=clusters.refreshed_state),
 }
 assert tuple(RULES) == ASSOCIATION_RULES, "config.ASSOCIATION_RULES lists the registry's names for --association"

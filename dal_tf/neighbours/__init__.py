@@ -1,0 +1,1 @@
+"""Neighbourhoods of feature arrays: k-reciprocal encodings, Jaccard distances, DBSCAN."""
