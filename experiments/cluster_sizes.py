@@ -14,7 +14,6 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from dal_tf.association.rules import clusters
 from dal_tf.neighbours import dbscan
 
 
@@ -38,9 +37,10 @@ def main():
         for eps in (float(e) for e in args.eps.split(",")):
             labels = dbscan.jaccard_clusters(unit, eps, k1, k2, min_samples)
             sizes = np.bincount(labels[labels >= 0]) if np.any(labels >= 0) else np.zeros(1, int)
-            partners = clusters.cluster_partners(intra, eps, k1=k1, k2=k2, min_samples=min_samples)
+            # A row has partners where its cluster has another member (cluster_partners' rule).
+            with_partners = (labels >= 0) & (sizes[np.maximum(labels, 0)] >= 2)
             print(f"| {k1}, {k2}, {min_samples} | {eps} | {np.count_nonzero(sizes)} | {sizes.max()} | "
-                  f"{np.sum(labels < 0)} | {np.mean(partners[visited, 0] >= 0):.1%} |")
+                  f"{np.sum(labels < 0)} | {np.mean(with_partners):.1%} |")
 
 
 if __name__ == "__main__":
