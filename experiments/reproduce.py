@@ -2,6 +2,7 @@
 
     python -m experiments.reproduce --table=proxy --mobilenet_weights=../shared/weights/mobilenet_v1_1.0_no_top.weights.h5
     python -m experiments.reproduce --table=association --seeds=0,1,2 --mobilenet_weights=../shared/weights/...
+    python -m experiments.reproduce --table=recipes --seeds=0,1,2 --mobilenet_weights=../shared/weights/...
     python -m experiments.reproduce --table=1 --dataset=prid --data_dir=/data/prepared/prid --backbones=mobilenet,resnet50
     python -m experiments.reproduce --table=2 --dataset=mars --data_dir=/data/prepared/mars --collect_only
 
@@ -11,6 +12,10 @@ exists and whose flags are unchanged is skipped; any other is (re)started, and d
 it from its last checkpoint. PRID 2011 and iLIDS-VID must be prepared with the release's split
 lists (the paper's), unless --allow_other_splits. The association study also evaluates every
 finished run with `dal_tf.evaluate --rerank` (into results_rerank.json there).
+
+The recipe study runs in pieces: each finished run becomes a line of <out>/recipes.csv (and its
+curves of recipes_curves.csv) at once, the table and figure are regenerated from those files, and a
+rerun does only the runs they lack (experiments/recipes.py says which, stage by stage).
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from absl import flags
 from dal_tf.config import command_line
 from dal_tf.utils.errors import UserInputError
 
-flags.DEFINE_enum("table", None, ["1", "2", "3", "proxy", "association"],
+flags.DEFINE_enum("table", None, ["1", "2", "3", "proxy", "association", "recipes"],
                   "Paper table to reproduce, or a study on the synthetic set: proxy (Tables 2-3 on a CPU), "
-                  "association (every --association rule at command 1's setting, with --rerank).")
+                  "association (every --association rule at command 1's setting, with --rerank), recipes "
+                  "(the ideas beyond the release at command 1's setting, kept in <out>/recipes.csv).")
 flags.DEFINE_string("dataset", "synthetic", "prid | ilids | mars | synthetic (the proxy and association studies are "
                     "synthetic).")
 flags.DEFINE_list("backbones", ["mobilenet"], "Table 1: backbones (mobilenet, resnet50).")
@@ -103,10 +109,61 @@ def whole_numbers(flag: str, values: list[str], least: int = 0) -> tuple[int, ..
     return numbers
 
 
+def recipe_record(run, train_dir: str, wall_s: float, resumed: bool) -> tuple[dict, dict]:
+    """A finished recipe run's CSV line and its association curves."""
+    from benchmarks.machine import describe
+    from experiments.collect import CURVES, METRICS, read_curves
+
+    with open(os.path.join(train_dir, "results.json")) as handle:
+        results = json.load(handle)
+    curves = read_curves(train_dir)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    record = dict(row=run.row, seed=run.seed, flags=" ".join(run.flags), steps=int(results["step"]),
+                  **{m: float(results["scores"][m]) for m in METRICS},
+                  **{t: float(curves[t][1][-1]) if t in curves else None for t in CURVES},
+                  wall_s=round(wall_s, 1), resumed=resumed, weights=os.path.basename(run.weights),
+                  machine=describe(), commit=commit or "unknown",
+                  finished_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    return record, curves
+
+
+def reproduce_recipes(seeds: tuple[int, ...]):
+    """Runs the recipe study's missing runs one at a time, each written to the CSV as it finishes."""
+    from experiments import recipes, records
+
+    path = os.path.join(FLAGS.out, "recipes.csv")
+    title = "Recipes on the synthetic data set at command 1's setting (ImageNet MobileNet)"
+    began = time.time()
+    while True:
+        planned, waiting = recipes.plan(records.read_records(path), seeds, FLAGS.mobilenet_weights,
+                                        tuple(FLAGS.train_flag))
+        done = {(r["row"], r["seed"], r["flags"]) for r in records.read_records(path)}
+        missing = [run for run in planned if (run.row, run.seed, " ".join(run.flags)) not in done]
+        print(f"{len(planned) - len(missing)}/{len(planned)} planned runs finished"
+              + (f"; {waiting}" if waiting else ""), flush=True)
+        for run in missing if FLAGS.dry_run else ():
+            print(f"  to run: {run.row}, seed {run.seed}", flush=True)
+        if FLAGS.dry_run or FLAGS.collect_only or not missing:
+            break
+        run = missing[0]
+        train_dir = os.path.join(FLAGS.runs_dir, run.name)
+        resumed = os.path.exists(os.path.join(train_dir, "checkpoints", "checkpoint"))
+        print(f"{run.row}, seed {run.seed}: running in {train_dir} ({time.time() - began:.0f} s so far)", flush=True)
+        start = time.time()
+        launch(train_dir, list(run.train_flags))
+        records.put_record(path, *recipe_record(run, train_dir, time.time() - start, resumed))
+        records.write_report(path, title)
+    if not FLAGS.dry_run:
+        print(records.write_report(path, title))
+        print(f"wrote {path} and its table and figure beside it; {time.time() - began:.0f} s")
+
+
 def reproduce():
     from dal_tf.datasets import splits
     from experiments import collect, paper_values, tables
 
+    if FLAGS.table == "recipes":
+        return reproduce_recipes(whole_numbers("seeds", FLAGS.seeds))
     study = FLAGS.table in ("proxy", "association")
     dataset = "synthetic" if study else FLAGS.dataset
     request = tables.Request(table=FLAGS.table, dataset=dataset, backbones=tuple(FLAGS.backbones),

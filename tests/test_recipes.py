@@ -1,0 +1,141 @@
+"""The recipe study: its stages planned from the CSV, the CSV and its curves, and the harness run in pieces."""
+
+import csv
+import os
+
+import numpy as np
+import pytest
+
+from experiments import recipes, records
+
+BASE = ("--dataset=synthetic", "--max_steps=800")
+
+
+def record(run, rank1, mAP=None, merged=0.5, true=0.25, wall=60.0):
+    return dict(row=run.row, seed=run.seed, flags=" ".join(run.flags), steps=800, rank1=rank1, rank5=rank1 + 1,
+                rank10=rank1 + 2, rank20=rank1 + 3, mAP=rank1 / 2 if mAP is None else mAP, merged_share=merged,
+                true_match_share=true, wall_s=wall, resumed=False, weights="w.h5", machine="a CPU", commit="abc",
+                finished_utc="2026-12-07T00:00:00Z")
+
+
+def finish(planned, rank1_of, done):
+    """Records for every planned run not yet done, rank-1 by row (seed s adds s)."""
+    have = {(r["row"], r["seed"], r["flags"]) for r in done}
+    return done + [record(run, rank1_of[run.row] + run.seed) for run in planned
+                   if (run.row, run.seed, " ".join(run.flags)) not in have]
+
+
+def test_stages_follow_the_measured_means():
+    seeds = (0, 1, 2)
+    planned, waiting = recipes.plan([], seeds, "w.h5", base=BASE)
+    assert [(r.row, r.seed) for r in planned[:6]] == [("released", 0), ("parts", 0), ("augment", 0), ("contrast", 0),
+                                                      ("clusters", 0), ("released", 1)]  # seed by seed
+    assert len(planned) == 15 and "combination" in waiting
+    assert planned[1].flags == (*BASE, "--parts=4") and planned[1].train_flags[-2:] == ("--weights=w.h5", "--seed=0")
+
+    # Parts and augment beat the release's mean rank-1 (50 + 1); contrast ties it, so it is not a winner.
+    singles = dict(released=50, parts=70, augment=60, contrast=50, clusters=10)
+    done = finish(planned[:-1], singles, [])
+    assert recipes.plan(done, seeds, "w.h5", base=BASE)[0] == planned  # one seed missing: the stage waits
+    done = finish(planned, singles, done)
+    planned, waiting = recipes.plan(done, seeds, "w.h5", base=BASE)
+    combination = [r for r in planned if r.row == "parts + augment"]
+    assert [r.seed for r in combination] == [0, 1, 2] and "PreciseBN" in waiting
+    assert combination[0].flags == (*BASE, "--parts=4", "--augment")
+
+    done = finish(planned, {**singles, "parts + augment": 65}, done)  # below parts alone: parts is the best
+    planned, waiting = recipes.plan(done, seeds, "w.h5", base=BASE)
+    precise = {r.row: r.flags for r in planned if "precise" in r.row}
+    assert precise == {"released, precise BN": (*BASE, *recipes.PRECISE_BN),
+                       "parts, precise BN": (*BASE, "--parts=4", *recipes.PRECISE_BN)}
+
+    done = finish(planned, {**singles, "parts + augment": 65, "released, precise BN": 80, "parts, precise BN": 30},
+                  done)
+    planned, waiting = recipes.plan(done, seeds, "w.h5", base=BASE)
+    longer = {r.row: r.flags for r in planned if "3x" in r.row}
+    assert waiting == "" and longer == {
+        "released, precise BN, 3x steps": (*BASE, *recipes.PRECISE_BN, "--max_steps=2400"),
+        "parts, 3x steps": (*BASE, "--parts=4", "--max_steps=2400")}
+    assert len(planned) == 3 * (5 + 1 + 2 + 2)
+
+
+def test_no_combination_unless_two_ideas_win_and_changed_flags_run_again():
+    planned, _ = recipes.plan([], (0,), "w.h5", base=BASE)
+    done = finish(planned, dict(released=50, parts=70, augment=40, contrast=30, clusters=10), [])
+    planned, waiting = recipes.plan(done, (0,), "w.h5", base=BASE)
+    assert [r.row for r in planned] == ["released", "parts", "augment", "contrast", "clusters",
+                                        "released, precise BN", "parts, precise BN"]
+    # Command 1's flags changed: every run is missing again, in its own directory.
+    moved, _ = recipes.plan(done, (0,), "w.h5", base=(*BASE, "--augment"))
+    assert len(moved) == 5 and moved[0].name != planned[0].name and moved[0].name.startswith("recipes/released/seed0-")
+
+
+def test_csv_replaces_a_rerun_and_keeps_curves_and_summaries(tmp_path):
+    path = str(tmp_path / "study.csv")
+    planned, _ = recipes.plan([], (0, 1), "w.h5", base=BASE)
+    curve = {"merged_share": (np.array([50, 100]), np.array([0.25, 0.5])),
+             "true_match_share": (np.array([100]), np.array([0.75]))}
+    for run, rank1 in zip(planned, (40.0, 70.0, 60.0, 55.0, 30.0, 50.0, 70.0)):
+        records.put_record(path, record(run, rank1, merged=rank1 / 100), curve)
+    records.put_record(path, record(planned[0], 46.0), curve)  # released, seed 0, again
+    kept = records.read_records(path)
+    assert [(r["row"], r["seed"]) for r in kept][-2:] == [("parts", 1), ("released", 0)] and len(kept) == 7
+    summary = records.summarize(kept)
+    assert summary["released"]["seeds"] == [0, 1]
+    assert summary["released"]["mean"]["rank1"] == pytest.approx(48.0)
+    assert summary["released"]["std"]["rank1"] == pytest.approx(np.std([46.0, 50.0], ddof=1))
+    assert summary["parts"]["std"]["mAP"] == pytest.approx(0.0)  # seeds 0 and 1 both 70 / 2
+    curves = records.read_curves(records.curves_path(path))
+    np.testing.assert_array_equal(curves[("released", 0)]["true_match_share"][0], [100])
+    np.testing.assert_allclose(curves[("parts", 1)]["merged_share"][1], [0.25, 0.5])
+    with open(records.curves_path(path)) as handle:
+        assert sum(line["row"] == "released" and line["seed"] == "0" for line in csv.DictReader(handle)) == 2
+
+    text = records.write_report(path, "Test")
+    assert "| released |  | 0,1 | 800 | 48.0 ± 2.8 | 24.0 ± 1.4 | 50.0 % | 25.0 % | 1.0 |" in text
+    assert "| parts | `--parts=4` | 0,1 | 800 | 70.0 | 35.0 | 70.0 % | 25.0 % | 1.0 |" in text
+    assert "Command 1's flags: `--dataset=synthetic --max_steps=800`" in text
+    assert (tmp_path / "study_figure4.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "study.md").read_text() == text
+
+
+def test_the_harness_runs_in_pieces_and_a_rerun_does_only_what_is_missing(tmp_path, monkeypatch):
+    import json
+
+    from absl import flags
+
+    from dal_tf.utils.errors import UserInputError
+    from experiments import reproduce
+
+    launched, kill_at = [], [3]
+
+    def fake_launch(train_dir, run_flags):
+        if len(launched) + 1 == kill_at[0]:
+            raise UserInputError("killed")  # the session ends during this run
+        launched.append(os.path.relpath(train_dir, tmp_path / "runs").split("/")[1])
+        os.makedirs(train_dir, exist_ok=True)
+        with open(os.path.join(train_dir, "results.json"), "w") as handle:
+            json.dump({"step": 800, "scores": dict(rank1=50.0, rank5=60.0, rank10=70.0, rank20=80.0, mAP=55.0)},
+                      handle)
+
+    monkeypatch.setattr(reproduce, "launch", fake_launch)
+    flags.FLAGS.unparse_flags()
+    flags.FLAGS(["reproduce", "--table=recipes", "--seeds=0", f"--out={tmp_path}/out", f"--runs_dir={tmp_path}/runs",
+                 "--mobilenet_weights=w.h5"])
+    try:
+        with pytest.raises(UserInputError, match="killed"):
+            reproduce.reproduce()
+        kept = records.read_records(f"{tmp_path}/out/recipes.csv")
+        assert [r["row"] for r in kept] == ["released", "parts"]
+        assert kept[0]["rank1"] == 50.0 and kept[0]["merged_share"] is None and kept[0]["weights"] == "w.h5"
+        assert "| parts | `--parts=4` | 0 | 800 | 50.0 | 55.0 |" in (tmp_path / "out" / "recipes.md").read_text()
+        launched.clear()
+        kill_at[0] = 0
+        reproduce.reproduce()
+    finally:
+        flags.FLAGS.unparse_flags()
+    # The rest only; every idea ties the release, so no combination and one PreciseBN row; the
+    # 3x rows are the first two of the tie, in the study's order.
+    assert launched == ["augment", "contrast", "clusters", "released_precise_BN", "released_3x_steps", "parts_3x_steps"]
+    assert [r["row"] for r in records.read_records(f"{tmp_path}/out/recipes.csv")][2:] == [
+        "augment", "contrast", "clusters", "released, precise BN", "released, 3x steps", "parts, 3x steps"]
