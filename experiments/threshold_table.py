@@ -22,29 +22,41 @@ ABSTAINS = "abstains"
 COLUMNS = [("untrained", "estimated"), ("untrained", "best"), ("trained", "estimated"), ("trained", "best")]
 
 
-def cell_of(rows: list[dict], embedding: str, kind: str) -> str:
-    """That row's pairwise F1 and people found, or 'abstains'."""
+def scored(rows: list[dict], embedding: str, kind: str):
+    """That row's (pairwise F1 at full precision, people found), ABSTAINS, or None if absent."""
     for row in rows:
         source = row["people from"]
         if row["embedding"] != embedding or ("best" in source) != (kind == "best") or "no time" in source:
             continue
         if source.endswith(ABSTAINS):
             return ABSTAINS
-        return f"{float(row['pairwise F1']):.3f} ({row['people found']})"
-    return ""
+        return float(row["pairwise F1"]), row["people found"]
+    return None
 
 
-def summary(cells: list[str]) -> str:
-    """Mean ± sd of the F1s, with how many abstained."""
-    values = [float(c.split()[0]) for c in cells if c and c != ABSTAINS]
-    abstained = sum(c == ABSTAINS for c in cells)
+def cell_of(rows: list[dict], embedding: str, kind: str) -> str:
+    """That row's pairwise F1 and people found, or 'abstains'."""
+    value = scored(rows, embedding, kind)
+    if value is None or value == ABSTAINS:
+        return value or ""
+    return f"{value[0]:.3f} ({value[1]})"
+
+
+def summary(values: list) -> str:
+    """Mean ± sd of the F1s (values: F1s, ABSTAINS or None), with how many abstained."""
+    numbers = [v for v in values if isinstance(v, float)]
+    abstained = sum(v == ABSTAINS for v in values)
     parts = []
-    if values:
-        spread = f" ± {statistics.stdev(values):.3f}" if len(values) > 1 else ""
-        parts.append(f"{statistics.mean(values):.3f}{spread}")
+    if numbers:
+        spread = f" ± {statistics.stdev(numbers):.3f}" if len(numbers) > 1 else ""
+        parts.append(f"{statistics.mean(numbers):.3f}{spread}")
     if abstained:
-        parts.append(f"abstains ({abstained} of {len(cells)})" if values else "abstains")
+        parts.append(f"abstains ({abstained} of {len(values)})" if numbers else "abstains")
     return ", ".join(parts)
+
+
+def _f1(value):
+    return value if value is None or value == ABSTAINS else value[0]
 
 
 def table(results: str) -> str:
@@ -57,13 +69,12 @@ def table(results: str) -> str:
               "trained: best - estimated"]
     lines = ["| " + " | ".join(header) + " |", "|---|---|---:|" + "---:|" * (len(COLUMNS) + 1)]
     for name, seeds in runs.items():
-        cells = {column: [cell_of(rows, *column) for rows in seeds.values()] for column in COLUMNS}
+        f1s = {column: [_f1(scored(rows, *column)) for rows in seeds.values()] for column in COLUMNS}
         true_people = next((r["true people"] for rows in seeds.values() for r in rows if r.get("true people")), "")
-        gaps = [f"{float(best.split()[0]) - float(estimated.split()[0]):.3f}"
-                for estimated, best in zip(cells["trained", "estimated"], cells["trained", "best"])
-                if estimated and estimated != ABSTAINS and best]
+        gaps = [best - estimated for estimated, best in zip(f1s["trained", "estimated"], f1s["trained", "best"])
+                if isinstance(estimated, float) and isinstance(best, float)]
         lines.append(f"| {name} | {', '.join(map(str, seeds))} | {true_people} | "
-                     + " | ".join(summary(cells[c]) for c in COLUMNS) + f" | {summary(gaps)} |")
+                     + " | ".join(summary(f1s[c]) for c in COLUMNS) + f" | {summary(gaps)} |")
     lines += ["", "Per seed, pairwise F1 (people found):", ""]
     for name, seeds in runs.items():
         for seed, rows in seeds.items():

@@ -180,15 +180,16 @@ def test_threshold_table_averages_seeds_counts_abstentions_and_gaps(tmp_path):
     header = ("embedding,people from,threshold,pairwise precision,pairwise recall,pairwise F1,BCubed F1,"
               "people found,true people\n")
     seeds = {
-        0: "trained,estimated threshold,0.7,,,0.300,,80,60\ntrained,best threshold,0.72,,,0.400,,70,60\n",
+        0: "trained,estimated threshold,0.7,,,0.2996,,80,60\ntrained,best threshold,0.72,,,0.4004,,70,60\n",
         1: "trained,estimated threshold: abstains,,,,,,,\ntrained,best threshold,0.8,,,0.200,,90,60\n",
-        2: "trained,estimated threshold,0.6,,,0.500,,75,60\ntrained,best threshold,0.6,,,0.500,,75,60\n",
+        2: "trained,estimated threshold,0.6,,,0.4996,,75,60\ntrained,best threshold,0.6,,,0.5004,,75,60\n",
     }
     for seed, rows in seeds.items():
         (tmp_path / f"toy_seed{seed}.csv").write_text(header + rows)
     text = threshold_table.table(str(tmp_path))
     row = next(line for line in text.splitlines() if line.startswith("| toy |"))
-    # estimated: mean of 0.3 and 0.5, sd 0.141; best: 0.4, 0.2, 0.5: mean 0.367, sd 0.153; gaps 0.1 and 0
-    assert row == "| toy | 0, 1, 2 | 60 |  |  | 0.400 ± 0.141, abstains (1 of 3) | 0.367 ± 0.153 | 0.050 ± 0.071 |"
+    # estimated: mean of 0.2996 and 0.4996, sd 0.141; best: 0.4004, 0.2, 0.5004: mean 0.367, sd 0.153;
+    # gaps 0.1008 and 0.0008: mean 0.0508 (from the cells as shown, 0.100 and 0.000, it would be 0.050)
+    assert row == "| toy | 0, 1, 2 | 60 |  |  | 0.400 ± 0.141, abstains (1 of 3) | 0.367 ± 0.153 | 0.051 ± 0.071 |"
     assert "- toy, seed 1: untrained, estimated: ; untrained, best: ; trained, estimated: abstains; " \
            "trained, best: 0.200 (90)" in text
