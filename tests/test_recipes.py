@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from experiments import recipes, records
 
@@ -117,6 +118,13 @@ def test_the_harness_runs_in_pieces_and_a_rerun_does_only_what_is_missing(tmp_pa
         with open(os.path.join(train_dir, "results.json"), "w") as handle:
             json.dump({"step": 800, "scores": dict(rank1=50.0, rank5=60.0, rank10=70.0, rank20=80.0, mAP=55.0)},
                       handle)
+        if len(launched) == 1:  # the first run logs its association curves, as train_loop does
+            writer = tf.summary.create_file_writer(os.path.join(train_dir, "logs"))
+            with writer.as_default():
+                for step, merged, true in ((400, 0.25, 0.5), (800, 0.75, 0.625)):
+                    tf.summary.scalar("merged_share", merged, step=step)
+                    tf.summary.scalar("true_match_share", true, step=step)
+            writer.flush()
 
     monkeypatch.setattr(reproduce, "launch", fake_launch)
     flags.FLAGS.unparse_flags()
@@ -127,7 +135,12 @@ def test_the_harness_runs_in_pieces_and_a_rerun_does_only_what_is_missing(tmp_pa
             reproduce.reproduce()
         kept = records.read_records(f"{tmp_path}/out/recipes.csv")
         assert [r["row"] for r in kept] == ["released", "parts"]
-        assert kept[0]["rank1"] == 50.0 and kept[0]["merged_share"] is None and kept[0]["weights"] == "w.h5"
+        assert kept[0]["rank1"] == 50.0 and kept[0]["weights"] == "w.h5"
+        assert (kept[0]["merged_share"], kept[0]["true_match_share"], kept[1]["merged_share"]) == (0.75, 0.625, None)
+        curves = records.read_curves(f"{tmp_path}/out/recipes_curves.csv")
+        assert list(curves) == [("released", 0)]
+        np.testing.assert_array_equal(curves["released", 0]["merged_share"][0], [400, 800])
+        np.testing.assert_allclose(curves["released", 0]["true_match_share"][1], [0.5, 0.625])
         assert "| parts | `--parts=4` | 0 | 800 | 50.0 | 55.0 |" in (tmp_path / "out" / "recipes.md").read_text()
         launched.clear()
         kill_at[0] = 0
