@@ -143,7 +143,8 @@ def markdown(records: list[dict], title: str) -> str:
         lines.append(f"| {row} | {entry['runs']} | "
                      + " | ".join(_cell(entry["mean"][m], entry["std"][m]) for m in METRICS) + " |")
     machines = sorted({r["machine"] for r in records})
-    lines += ["", f"Command 1's flags: `{' '.join(sorted(common))}`." if common else "",
+    shared = [f for f in dict.fromkeys(records[0]["flags"].split()) if f in common] if records else []
+    lines += ["", f"Command 1's flags: `{' '.join(shared)}`." if shared else "",
               "Measured on: " + "; ".join(machines) + "." if machines else ""]
     return "\n".join(lines).rstrip() + "\n"
 
