@@ -48,6 +48,12 @@ class RecipeRun:
         return _safe(f"recipes/{self.row}/seed{self.seed}-{digest}")
 
 
+def missing(planned: list[RecipeRun], records: list[dict]) -> list[RecipeRun]:
+    """The planned runs no record has (the same row, seed and flags)."""
+    done = {(r["row"], r["seed"], r["flags"]) for r in records}
+    return [run for run in planned if (run.row, run.seed, " ".join(run.flags)) not in done]
+
+
 def command1_steps(base: tuple[str, ...]) -> int:
     steps = [int(f.split("=", 1)[1]) for f in base if f.startswith("--max_steps=")]
     if not steps:
@@ -68,14 +74,13 @@ def plan(records: list[dict], seeds: tuple[int, ...], weights: str, extra_flags:
     from experiments.records import summarize
 
     base = demo_flags() if base is None else base
-    done = {(r["row"], r["seed"], r["flags"]) for r in records}
 
     def runs(recipes: list[Recipe]) -> list[RecipeRun]:
         return [RecipeRun(recipe.row, seed, (*base, *recipe.flags, *extra_flags), weights)
                 for seed in seeds for recipe in recipes]
 
     def complete(planned: list[RecipeRun]) -> bool:
-        return all((run.row, run.seed, " ".join(run.flags)) in done for run in planned)
+        return not missing(planned, records)
 
     summary = summarize(records)  # once a stage is complete, its rows' records are all current
     stage = [Recipe(row, flags) for row, flags in SINGLES]

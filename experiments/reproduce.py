@@ -135,10 +135,9 @@ def reproduce_recipes(seeds: tuple[int, ...]):
     title = "Recipes on the synthetic data set at command 1's setting (ImageNet MobileNet)"
     began = time.time()
     while True:
-        planned, waiting = recipes.plan(records.read_records(path), seeds, FLAGS.mobilenet_weights,
-                                        tuple(FLAGS.train_flag))
-        done = {(r["row"], r["seed"], r["flags"]) for r in records.read_records(path)}
-        missing = [run for run in planned if (run.row, run.seed, " ".join(run.flags)) not in done]
+        finished = records.read_records(path)
+        planned, waiting = recipes.plan(finished, seeds, FLAGS.mobilenet_weights, tuple(FLAGS.train_flag))
+        missing = recipes.missing(planned, finished)
         print(f"{len(planned) - len(missing)}/{len(planned)} planned runs finished"
               + (f"; {waiting}" if waiting else ""), flush=True)
         for run in missing if FLAGS.dry_run else ():
