@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
-from experiments.tables import _safe, demo_flags
+from experiments.tables import _safe, release_flags
 
 SINGLES = (("released", ()), ("parts", ("--parts=4",)), ("augment", ("--augment",)),
            ("contrast", ("--loss=contrast",)), ("clusters", ("--association=clusters",)))
@@ -26,7 +26,7 @@ LONGER = 3  # the last stage's steps, as a multiple of command 1's
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     row: str
-    flags: tuple[str, ...]  # on top of command 1's
+    flags: tuple[str, ...]  # on top of the release's recipe at command 1's setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +73,7 @@ def plan(records: list[dict], seeds: tuple[int, ...], weights: str, extra_flags:
     row, seed and flags."""
     from experiments.records import summarize
 
-    base = demo_flags() if base is None else base
+    base = release_flags() if base is None else base
 
     def runs(recipes: list[Recipe]) -> list[RecipeRun]:
         return [RecipeRun(recipe.row, seed, (*base, *recipe.flags, *extra_flags), weights)
@@ -106,3 +106,27 @@ def plan(records: list[dict], seeds: tuple[int, ...], weights: str, extra_flags:
     longer = [Recipe(f"{row}, {LONGER}x steps", (*flags_of[row], f"--max_steps={steps}"))
               for row in ranked(summary, [r.row for r in one_x])[:2]]
     return runs(one_x + longer), ""
+
+
+def adopted(records: list[dict], base: tuple[str, ...]) -> tuple[str, ...]:
+    """The flags command 1 adds to the release's recipe: those of the best row at command 1's steps
+    whose rank-1 spread over the release's seeds (mean ± sample std) lies wholly above the release's;
+    none while no row's does, so one lucky seed never changes the demo."""
+    from experiments.records import summarize
+
+    summary = summarize([r for r in records if r["steps"] == command1_steps(base)])
+    if "released" not in summary:
+        return ()
+
+    def spread(row: str) -> tuple[float, float]:
+        mean, std = summary[row]["mean"]["rank1"], summary[row]["std"]["rank1"]
+        return mean - std, mean + std
+
+    better = [row for row in summary if row != "released" and summary[row]["seeds"] == summary["released"]["seeds"]
+              and spread(row)[0] > spread("released")[1]]
+    if not better:
+        return ()
+    flags = next(r["flags"].split() for r in records if r["row"] == ranked(summary, better)[0])
+    if tuple(flags[:len(base)]) != base:
+        raise ValueError(f"the study's rows were run on other base flags than {' '.join(base)}")
+    return tuple(flags[len(base):])

@@ -127,7 +127,7 @@ def markdown(records: list[dict], title: str) -> str:
     common = set.intersection(*(set(f.split()) for f in flags.values())) if flags else set()
     minutes = {row: np.mean([r["wall_s"] for r in records if r["row"] == row and r["wall_s"] is not None] or [np.nan])
                for row in summary}
-    lines = [f"# {title}", "", "| | flags beyond command 1 | seeds | steps | R-1 | mAP | merged at the end "
+    lines = [f"# {title}", "", "| | flags beyond those of every row | seeds | steps | R-1 | mAP | merged at the end "
              "| true merges at the end | minutes a run |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for row, entry in summary.items():
         steps = sorted({r["steps"] for r in records if r["row"] == row})
@@ -144,7 +144,7 @@ def markdown(records: list[dict], title: str) -> str:
                      + " | ".join(_cell(entry["mean"][m], entry["std"][m]) for m in METRICS) + " |")
     machines = sorted({r["machine"] for r in records})
     shared = [f for f in dict.fromkeys(records[0]["flags"].split()) if f in common] if records else []
-    lines += ["", f"Command 1's flags: `{' '.join(shared)}`." if shared else "",
+    lines += ["", f"Every row's flags: `{' '.join(shared)}`." if shared else "",
               "Measured on: " + "; ".join(machines) + "." if machines else ""]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -69,7 +69,7 @@ PROXY_VARIANTS = (
     ("DAL, anchor_update=normalized", ["--anchor_update=normalized"], True),
 )
 # The proxy study's scale: 64x32 frames (the synthetic set's 128x64, halved), 800 steps, and so
-# the demo's BatchNorm decay (experiments/flags/synthetic_demo.flags says why).
+# the demo's BatchNorm decay (experiments/flags/synthetic_release.flags says why).
 PROXY_FLAGS = ("--dataset=synthetic", "--backbone=mobilenet", "--image_height=64", "--image_width=32",
                "--batch_size=64", "--max_steps=800", "--batchnorm_decay=0.99", "--log_every=20",
                "--checkpoint_every=400")
@@ -80,13 +80,19 @@ TWO_CAMERA_DUPLICATES = ("per_camera",)
 ASSOCIATION_VARIANTS = (("untrained", ["--max_steps=0"], False),
                         *((rule, [f"--association={rule}"], True) for rule in ASSOCIATION_RULES
                           if rule not in TWO_CAMERA_DUPLICATES))
-DEMO_FLAGS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flags", "synthetic_demo.flags")
+FLAGS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flags")
 
 
-def demo_flags() -> tuple[str, ...]:
-    """Command 1's settings: the flags of experiments/flags/synthetic_demo.flags."""
-    with open(DEMO_FLAGS_FILE) as handle:
+def flagfile(name: str) -> tuple[str, ...]:
+    """The flags of experiments/flags/NAME.flags, in order."""
+    with open(os.path.join(FLAGS_DIR, f"{name}.flags")) as handle:
         return tuple(line.strip() for line in handle if line.strip() and not line.startswith("#"))
+
+
+def release_flags() -> tuple[str, ...]:
+    """Command 1's setting with the release's recipe (synthetic_release.flags): the studies' base,
+    so that their rows stay comparable however command 1's recipe changes."""
+    return flagfile("synthetic_release")
 
 
 def _study_runs(request: Request, variants, base_flags: tuple[str, ...]) -> list[Run]:
@@ -107,7 +113,7 @@ def runs(request: Request) -> list[Run]:
     if request.table == "proxy":
         return _study_runs(request, PROXY_VARIANTS, PROXY_FLAGS)
     if request.table == "association":
-        return _study_runs(request, ASSOCIATION_VARIANTS, demo_flags())
+        return _study_runs(request, ASSOCIATION_VARIANTS, release_flags())
     splits = request.splits or REAL_SPLITS.get(request.dataset, (1,))
     planned = []
     for row, variant in table_rows(request.table, request.backbones):

@@ -2,22 +2,27 @@
 # The label-free threshold study of docs/identities.md for one input and one training seed: folders
 # without tracks.csv -> DAL training and the untrained network -> exports -> dal_tf.score_identities
 # (the estimated threshold against the best one), then its table and how each estimate was made
-# (or why it abstained) copied into experiments/results/threshold/INPUT_seedSEED.csv and .log.
+# (or why it abstained) copied into experiments/results/threshold/FLAGS/INPUT_seedSEED.csv and .log.
 # Each step is skipped where its output exists, so a killed study resumes;
-# `python experiments/threshold_table.py` makes the table from what is there.
+# `python experiments/threshold_table.py --results=experiments/results/threshold/FLAGS` makes the
+# table from what is there.
 #
-#   bash experiments/threshold_study.sh OUT split|prid_like SEED
+#   bash experiments/threshold_study.sh OUT split|prid_like SEED [FLAGS]
 #
+# FLAGS: the training's flag file in experiments/flags, synthetic_demo (command 1's, the default)
+#   or synthetic_release (the release's recipe at the same size).
 # split: the built-in synthetic data set's test split as folders (60 people, 120 tracklets), scored
-#   with command 1's training (experiments/flags/synthetic_demo.flags, the other people);
+#   with the training of command 1's data (the other people);
 # prid_like: a PRID-like data set rendered from seed 5 (120 people, each once in both cameras),
 #   trained on itself for 400 steps (--dataset=folders), as on one's own footage.
 # Uses the ImageNet MobileNet of ../shared/weights (or DAL_WEIGHTS).
 set -euo pipefail
-out=$1 input=$2 seed=$3
+out=$1 input=$2 seed=$3 recipe=${4:-synthetic_demo}
 weights=${DAL_WEIGHTS:-../shared/weights/mobilenet_v1_1.0_no_top.weights.h5}
-results=$(dirname "$0")/results/threshold
-flags=(--flagfile="$(dirname "$0")/flags/synthetic_demo.flags" --weights="$weights")
+results=$(dirname "$0")/results/threshold/$recipe
+flagfile=$(dirname "$0")/flags/$recipe.flags
+[ -f "$flagfile" ] || { echo "FLAGS must name a file of experiments/flags without .flags, not $recipe" >&2; exit 2; }
+flags=(--flagfile="$flagfile" --weights="$weights")
 case $input in
   split)
     [ -d "$out/folders" ] || python experiments/synthetic_as_folders.py --out="$out/folders";;

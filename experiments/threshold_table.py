@@ -1,8 +1,9 @@
 """The threshold study's table (docs/identities.md) from the score tables that
-experiments/threshold_study.sh copied into experiments/results/threshold/INPUT_seedSEED.csv:
-per input, pairwise F1 as mean ± sample standard deviation over the seeds there, and each seed's.
+experiments/threshold_study.sh copied into experiments/results/threshold/FLAGS/INPUT_seedSEED.csv
+(FLAGS: the training's flag file): per input, pairwise F1 as mean ± sample standard deviation over
+the seeds there, and each seed's.
 
-    python experiments/threshold_table.py [--results experiments/results/threshold]
+    python experiments/threshold_table.py [--results experiments/results/threshold/synthetic_demo]
 
 Writes RESULTS/table.md and prints it.
 """
@@ -85,8 +86,10 @@ def table(results: str) -> str:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                          "results", "threshold"))
+                                                          "results", "threshold", "synthetic_demo"))
     args = parser.parse_args()
+    if not glob.glob(os.path.join(args.results, "*_seed*.csv")):
+        parser.error(f"--results={args.results} holds no INPUT_seedSEED.csv: run experiments/threshold_study.sh first")
     text = table(args.results)
     atomic_write_text(os.path.join(args.results, "table.md"), text)
     print(text, end="")

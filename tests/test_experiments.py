@@ -154,7 +154,7 @@ def test_association_study_plans_every_rule_and_tables_it_with_rerank(tmp_path, 
     planned = tables.runs(request)
     assert [r.row for r in planned[:2]] == ["untrained, ImageNet", "released, ImageNet"]  # seed 0 of every row first
     released = planned[1]
-    assert released.flags[:len(tables.demo_flags())] == tables.demo_flags()  # command 1's settings
+    assert released.flags[:len(tables.release_flags())] == tables.release_flags()  # command 1's setting, the release's recipe
     assert "--max_steps=800" in released.flags and "--association=released" in released.flags
     for run, rank1 in zip(planned, range(len(planned))):
         train_dir = fake_run(str(tmp_path), run, scores(rank1), curve=[(10, 0.5, 0.5), (20, 0.2 + rank1 / 100, 0.8)]

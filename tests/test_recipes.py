@@ -71,6 +71,28 @@ def test_no_combination_unless_two_ideas_win_and_changed_flags_run_again():
     assert len(moved) == 5 and moved[0].name != planned[0].name and moved[0].name.startswith("recipes/released/seed0-")
 
 
+def test_command_1_adopts_the_best_row_only_where_its_spread_clears_the_releases():
+    planned, _ = recipes.plan([], (0, 1, 2), "w.h5", base=BASE)
+    of = {(r.row, r.seed): r for r in planned}
+    rank1 = {"released": (50, 52, 54), "parts": (60, 61, 62), "augment": (50, 70, 90), "contrast": (40, 40, 40),
+             "clusters": (56, 56, 56)}  # released: 52 ± 2; augment's mean is best, but its spread reaches 50
+    done = [record(of[row, seed], value) for row, values in rank1.items() for seed, value in enumerate(values)]
+    assert recipes.adopted(done, BASE) == ("--parts=4",)  # clusters clears 54 too, with a lower mean
+    assert recipes.adopted([r for r in done if r["row"] != "parts" or r["seed"] < 2], BASE) == ("--association=clusters",)
+    slower = [dict(r, steps=2400) if r["row"] in ("parts", "clusters") else r for r in done]
+    assert recipes.adopted(slower, BASE) == ()  # only command 1's steps count
+    with pytest.raises(ValueError, match="other base flags"):
+        recipes.adopted(done, ("--dataset=synthetic", "--max_steps=800", "--augment"))
+
+
+def test_command_1_is_the_release_recipe_plus_what_the_committed_study_adopts():
+    from experiments import tables
+
+    study = os.path.join(os.path.dirname(recipes.__file__), "results", "recipes.csv")
+    release = tables.release_flags()
+    assert tables.flagfile("synthetic_demo") == (*release, *recipes.adopted(records.read_records(study), release))
+
+
 def test_csv_replaces_a_rerun_and_keeps_curves_and_summaries(tmp_path):
     path = str(tmp_path / "study.csv")
     planned, _ = recipes.plan([], (0, 1), "w.h5", base=BASE)
@@ -95,7 +117,7 @@ def test_csv_replaces_a_rerun_and_keeps_curves_and_summaries(tmp_path):
     text = records.write_report(path, "Test")
     assert "| released |  | 0,1 | 800 | 48.0 ± 2.8 | 24.0 ± 1.4 | 50.0 % | 25.0 % | 1.0 |" in text
     assert "| parts | `--parts=4` | 0,1 | 800 | 70.0 | 35.0 | 70.0 % | 25.0 % | 1.0 |" in text
-    assert "Command 1's flags: `--dataset=synthetic --max_steps=800`" in text
+    assert "Every row's flags: `--dataset=synthetic --max_steps=800`." in text
     assert (tmp_path / "study_figure4.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "study.md").read_text() == text
 
