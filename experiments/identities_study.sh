@@ -3,11 +3,14 @@
 # ground-truth tracks, or the built-in tracker) -> DAL training and the untrained network ->
 # exports -> dal_tf.identities and dal_tf.score_identities.
 #
-#   bash experiments/identities_study.sh OUT CAMERAS gt|tracker [STEPS] [SEED]
+#   bash experiments/identities_study.sh OUT CAMERAS gt|tracker [STEPS] [SEED] [TRAINING FLAGS...]
 #
+# TRAINING FLAGS go to dal_tf.train after the study's own (e.g. --parts=4 --augment, as
+# docs/own_cameras.md recommends).
 # Uses the ImageNet MobileNet of ../shared/weights (or DAL_WEIGHTS).
 set -euo pipefail
 out=$1 cameras=$2 tracks=$3 steps=${4:-400} seed=${5:-0}
+shift $(($# < 5 ? $# : 5))
 weights=${DAL_WEIGHTS:-../shared/weights/mobilenet_v1_1.0_no_top.weights.h5}
 names=$(seq -f "cam%g" 1 "$cameras")
 mkdir -p "$out"
@@ -19,7 +22,7 @@ for c in $names; do
 done
 [ -d "$out/tracklets" ] || python -m data_prep.tracklets "${args[@]}" --out="$out/tracklets"
 common=(--dataset=folders --data_dir="$out/tracklets" --weights="$weights" --image_height=128 --image_width=64
-        --batchnorm_decay=0.99 --log_every=100)
+        --batchnorm_decay=0.99 --log_every=100 "$@")
 [ -d "$out/run" ] || python -m dal_tf.train "${common[@]}" --train_dir="$out/run" --max_steps="$steps" --seed="$seed"
 [ -d "$out/untrained_run" ] || python -m dal_tf.train "${common[@]}" --train_dir="$out/untrained_run" --max_steps=0
 [ -d "$out/export" ] || python -m dal_tf.export --train_dir="$out/run" --out="$out/export"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The label-free threshold study of docs/identities.md for one input and one training seed: folders
 # without tracks.csv -> DAL training and the untrained network -> exports -> dal_tf.score_identities
-# (the estimated threshold against the best one), then its table and how each estimate was made
-# (or why it abstained) copied into experiments/results/threshold/FLAGS/INPUT_seedSEED.csv and .log.
+# (the estimated threshold against the best one), as it comes and with --max_per_camera=1, then its
+# tables and how each estimate was made (or why it abstained) copied into
+# experiments/results/threshold/FLAGS/INPUT_seedSEED.csv and .log, and FLAGS/max_per_camera_1/ the same.
 # Each step is skipped where its output exists, so a killed study resumes;
-# `python experiments/threshold_table.py --results=experiments/results/threshold/FLAGS` makes the
-# table from what is there.
+# `python experiments/threshold_table.py --results=experiments/results/threshold/FLAGS[/max_per_camera_1]`
+# makes the table from what is there.
 #
 #   bash experiments/threshold_study.sh OUT split|prid_like SEED [FLAGS]
 #
@@ -36,8 +37,15 @@ esac
 [ -d "$out/untrained_run" ] || python -m dal_tf.train "${flags[@]}" --train_dir="$out/untrained_run" --max_steps=0
 [ -d "$out/export" ] || python -m dal_tf.export --train_dir="$out/run" --out="$out/export"
 [ -d "$out/untrained" ] || python -m dal_tf.export --train_dir="$out/untrained_run" --out="$out/untrained"
-python -m dal_tf.score_identities --saved_model="$out/export" --untrained="$out/untrained" \
-    --data_dir="$out/folders" --csv="$out/scores.csv" 2> "$out/score.log" || { cat "$out/score.log" >&2; exit 1; }
-mkdir -p "$results"
-cp "$out/scores.csv" "$results/${input}_seed${seed}.csv"
-grep "threshold" "$out/score.log" > "$results/${input}_seed${seed}.log"  # how each threshold was found
+# Scored as it comes, and with --max_per_camera=1, as both inputs are people who pass each camera
+# once (the second table goes to RESULTS/max_per_camera_1).
+for limit in 0 1; do
+  kept=$results scores=$out/scores
+  [ "$limit" = 0 ] || { kept=$results/max_per_camera_$limit scores=$out/scores_max_per_camera_$limit; }
+  python -m dal_tf.score_identities --saved_model="$out/export" --untrained="$out/untrained" \
+      --data_dir="$out/folders" --max_per_camera="$limit" --csv="$scores.csv" 2> "$scores.log" \
+      || { cat "$scores.log" >&2; exit 1; }
+  mkdir -p "$kept"
+  cp "$scores.csv" "$kept/${input}_seed${seed}.csv"
+  grep "threshold" "$scores.log" > "$kept/${input}_seed${seed}.log"  # how each threshold was found
+done

@@ -127,6 +127,22 @@ def test_youden_threshold_hand_cases():
         clustering.youden_threshold([], [0.5])
 
 
+def test_weighted_youden_threshold():
+    # below 3: 3/4 of the positives, no negative; below 6: all positives and 2/4 negatives. Equal
+    # weights: 0.375 against 0.25, the cut after 3; positives weighted 0.9: 0.675 against 0.85, after 6
+    positive, negative = [1, 2, 3, 6], [4, 5, 7, 8]
+    assert clustering.youden_threshold(positive, negative) == clustering.youden_threshold(positive, negative, 0.5) == 3.5
+    assert clustering.youden_threshold(positive, negative, 0.9) == 6.5
+    rng = np.random.default_rng(3)
+    for share in [0.2, 0.7, 0.95]:
+        positive, negative = rng.normal(0.5, 0.2, 30), rng.normal(0.9, 0.2, 40)
+        cuts = np.sort(np.concatenate([positive, negative]))
+        gains = [share * np.mean(positive <= t) - (1 - share) * np.mean(negative <= t) for t in cuts]
+        best = int(np.argmax(gains))
+        upper = cuts[min(best + 1, len(cuts) - 1)]
+        assert clustering.youden_threshold(positive, negative, share) == pytest.approx((cuts[best] + upper) / 2)
+
+
 def test_overlapping_in_time_equals_all_pairs():
     rng = np.random.default_rng(4)
     n = 60

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from dal_tf.people import clustering, threshold
+from dal_tf.people import clustering, mixture, threshold
 from dal_tf.people.clustering import Distances
 
 NO_LINKS = np.zeros((0, 2), np.int64)
@@ -99,7 +99,41 @@ def test_max_per_camera_1_leaves_out_the_impostors_it_can_never_join():
     once = threshold.estimated_threshold(Distances(x), cameras, NO_LINKS, max_per_camera=1)
     assert once.value == pytest.approx((0.1 + np.sqrt(0.18)) / 2)
     assert once.negative_pairs == "nearest impostors of the mutual pairs in other cameras"
+    # 12 of the 18 tracklets' nearest across is their match (0.1), the look-alikes' is an impostor
+    # (sqrt 0.18): the share with a match is 2/3 (up to the kernel densities' tails), and weighted by
+    # it the cut stays between the two
+    assert once.partner_share == pytest.approx(2 / 3, abs=0.01) and both.partner_share is None
     assert threshold.estimated_threshold(Distances(x), cameras, NO_LINKS, max_per_camera=2).value == both.value
+
+
+@pytest.mark.parametrize("seed,num_cameras", [(0, 2), (1, 3)])
+def test_max_per_camera_1_estimate_equals_its_definition(seed, num_cameras):
+    # brute force: the mutual pairs, their ends' nearest impostors in the partner's camera, every
+    # tracklet's nearest across, the share of the mixture, and the cut that maximises
+    # share x (positives below) - (1 - share) x (negatives below); time overlaps are not used
+    rng = np.random.default_rng(seed)
+    people = rng.normal(size=(40, 3))
+    x = np.concatenate([people, people + rng.normal(0, 0.3, (40, 3)), rng.normal(size=(20, 3))])
+    cameras = np.concatenate([np.zeros(40, int), rng.integers(1, num_cameras, 40), rng.integers(0, num_cameras, 20)])
+    d = cdist(x, x)
+    across = np.where(cameras[:, None] != cameras[None, :], d, np.inf)
+    nearest = across.argmin(1)
+    positives = [(i, int(nearest[i])) for i in range(len(x)) if nearest[nearest[i]] == i and i < nearest[i]]
+    negatives = set()
+    for a, b in positives + [(b, a) for a, b in positives]:
+        order = [j for j in np.argsort(across[a]) if np.isfinite(across[a, j])][:threshold.HARD_CANDIDATES]
+        after = [j for j in order if cameras[j] == cameras[b] and j != b]
+        if after:
+            negatives.add(tuple(sorted((a, after[0]))))
+    near, far = d[tuple(np.array(positives).T)], d[tuple(np.array(sorted(negatives)).T)]
+    share = mixture.mixture_weight(across.min(1), near, far)
+    cuts = np.sort(np.unique(np.concatenate([near, far])))
+    best = int(np.argmax([share * np.mean(near <= t) - (1 - share) * np.mean(far <= t) for t in cuts]))
+    overlaps = np.array([[i, j] for i in range(len(x)) for j in range(i) if cameras[i] == cameras[j]][:40])
+    estimate = threshold.estimated_threshold(Distances(x), cameras, overlaps, max_per_camera=1)
+    assert (estimate.positives, estimate.negatives) == (len(near), len(far))
+    assert estimate.partner_share == pytest.approx(share)
+    assert estimate.value == pytest.approx((cuts[best] + cuts[best + 1]) / 2)
 
 
 def test_time_overlaps_are_the_negatives_where_there_are_enough():

@@ -19,7 +19,7 @@ class GraphConfig(Checked):
                                    "tracklets; pip install 'dal_tf[scale]').", ("exact", "faiss"))
     max_per_camera: int = option(0, "At most this many tracklets of one camera in one person, for footage where a "
                                  "person passes each camera at most that often (1 for PRID- and iLIDS-VID-like "
-                                 "footage); 0: no limit.")
+                                 "footage; the estimated threshold then counts how many tracklets have a match); 0: no limit.")
 
     def __post_init__(self):
         super().__post_init__()

@@ -7,7 +7,8 @@
   2005). Average linkage because one close pair of tracklets (single linkage) chains different
   people through look-alikes, and complete linkage splits a person whose tracklets vary; the
   threshold has the same meaning as a pair's distance, so it can be estimated from pairs.
-- `youden_threshold`: the distance that best separates two samples of pair distances.
+- `youden_threshold`: the distance that best separates two samples of pair distances, optionally
+  weighted by their prior shares.
 
 A pair the graph does not hold counts as `far` apart in the average, so with every pair below
 `far` in the graph the result is exactly average linkage on the dense matrix.
@@ -225,10 +226,11 @@ def overlapping_in_time(cameras, first, last) -> np.ndarray:
     return np.array(sorted(found), np.int64).reshape(-1, 2)
 
 
-def youden_threshold(positive: np.ndarray, negative: np.ndarray) -> float:
+def youden_threshold(positive: np.ndarray, negative: np.ndarray, positive_share: float = 0.5) -> float:
     """The distance t that maximises (positives below t) - (negatives below t), each as a share of
-    its sample (Youden's J): midway between the distance where it is reached (the lowest, on a tie)
-    and the next distance in either sample."""
+    its sample (Youden's J), each weighted by its prior share (positive_share, 1 - positive_share;
+    equal weights are J itself): midway between the distance where it is reached (the lowest, on a
+    tie) and the next distance in either sample."""
     positive = np.sort(np.asarray(positive, np.float64))
     negative = np.sort(np.asarray(negative, np.float64))
     if not len(positive) or not len(negative):
@@ -236,6 +238,6 @@ def youden_threshold(positive: np.ndarray, negative: np.ndarray) -> float:
     cuts = np.unique(np.concatenate([positive, negative]))
     below_pos = np.searchsorted(positive, cuts, side="right") / len(positive)
     below_neg = np.searchsorted(negative, cuts, side="right") / len(negative)
-    best = int(np.argmax(below_pos - below_neg))
+    best = int(np.argmax(positive_share * below_pos - (1.0 - positive_share) * below_neg))
     upper = cuts[best + 1] if best + 1 < len(cuts) else cuts[best]
     return float((cuts[best] + upper) / 2)

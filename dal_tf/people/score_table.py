@@ -63,6 +63,13 @@ def row(label: str, source: str, threshold, person, footage, truth_boxes) -> dic
     return result
 
 
+def candidate_cuts(distances: np.ndarray, chosen: list[float]) -> np.ndarray:
+    """The thresholds the best one is searched among: BEST_CANDIDATES quantiles of the neighbour
+    graph's finite distances, and the thresholds chosen without labels, which it then never scores below."""
+    quantiles = np.quantile(distances[np.isfinite(distances)], np.linspace(0, 1, BEST_CANDIDATES))
+    return np.unique(np.concatenate([quantiles, np.asarray(chosen, np.float64)]))
+
+
 def embedding_rows(label: str, export, config: ScoreIdentitiesConfig, footage, truth_boxes, log):
     """The estimated threshold with and without time constraints, and the best threshold; export:
     (embedder, metadata)."""
@@ -77,7 +84,7 @@ def embedding_rows(label: str, export, config: ScoreIdentitiesConfig, footage, t
         return grouping.cluster_graph(len(distances), pairs, pair_distances, footage.cameras, threshold, constraints,
                                       config.graph.max_per_camera)
 
-    rows = []
+    rows, chosen_values = [], []
     for constraints, suffix in [(cannot, "")] + ([(none, ", no time constraints")] if len(cannot) else []):
         try:
             chosen = chosen_threshold("", metadata, config.embedding, distances, footage, constraints, config.graph,
@@ -86,12 +93,12 @@ def embedding_rows(label: str, export, config: ScoreIdentitiesConfig, footage, t
                 log(f"{label}{suffix}: {threshold.described(chosen)}")
             person = clustered(chosen.value, constraints)
             threshold.refuse_collapse(person, chosen)
+            chosen_values.append(chosen.value)
             rows.append(row(label, f"{chosen.source} threshold{suffix}", chosen.value, person, footage, truth_boxes))
         except threshold.Abstention as refusal:  # what identities would do: refuse, with this line
             log(f"{label}: {refusal}")
             rows.append({"embedding": label, "people from": f"estimated threshold{suffix}: {ABSTAINS}"})
-    cuts = np.unique(np.quantile(near[np.isfinite(near)], np.linspace(0, 1, BEST_CANDIDATES)))
-    best = max(cuts, key=lambda t: clustering_scores(clustered(t, cannot), footage.truth)["pairwise_f1"])
+    best = max(candidate_cuts(near, chosen_values), key=lambda t: clustering_scores(clustered(t, cannot), footage.truth)["pairwise_f1"])
     rows.append(row(label, "best threshold", best, clustered(best, cannot), footage, truth_boxes))
     return rows
 

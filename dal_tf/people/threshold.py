@@ -12,6 +12,16 @@ The threshold is Youden's J between two samples of pair distances:
   the clustering never joins two tracklets of one camera). Random pairs are easy negatives: a cut
   between them and the positives lands halfway to "unrelated", far above where matches end.
 
+With --max_per_camera=1 the negatives are always the partner camera's impostors (time overlaps are
+pairs of one camera, which it never joins), and the cut is weighted by the share of tracklets that
+have a match. Under that constraint a tracklet whose match is there joins it, and its impostors are
+then blocked; only a tracklet without a match joins an impostor, at about its nearest impostor's
+distance. The expected wrong decisions per tracklet are share x (matches above the cut) +
+(1 - share) x (impostors below it), least at the cut that maximises share x (positives below) -
+(1 - share) x (negatives below). The share is the weight of the positives' component in a mixture
+of the two samples fitted to every tracklet's distance to its nearest tracklet in other cameras
+(mixture.py).
+
 The estimate is refused (Abstention, one line) rather than used where it cannot be trusted:
 too few positives to place a cut, or the two samples overlap so much that no cut separates them.
 `collapsed` is the check after clustering: most tracklets in a handful of people.
@@ -24,6 +34,7 @@ import dataclasses
 import numpy as np
 
 from dal_tf.people.clustering import Distances, nearest_neighbours, youden_threshold
+from dal_tf.people.mixture import mixture_weight
 from dal_tf.utils.errors import UserInputError
 
 MIN_NEGATIVES = 20  # fewer time overlaps than this: hard negatives instead
@@ -52,6 +63,7 @@ class Threshold:
     negatives_below: float | None = None
     positive_median: float | None = None
     negative_median: float | None = None
+    partner_share: float | None = None  # --max_per_camera=1: the share of tracklets with a match, the cut's weight
 
 
 def other_camera_neighbours(distances: Distances, cameras: np.ndarray, search: str = "exact") -> np.ndarray:
@@ -107,8 +119,9 @@ def hard_negative_pairs(distances: Distances, cameras: np.ndarray, positives: np
 def estimated_threshold(distances: Distances, cameras: np.ndarray, cannot_link: np.ndarray,
                         search: str = "exact", max_per_camera: int = 0) -> Threshold:
     """The threshold between mutual cross-camera neighbours and negatives (see the module);
-    raises Abstention where it cannot be trusted. max_per_camera = 1 (--max_per_camera): the own
-    camera's impostors are left out, as the clustering can never join them."""
+    raises Abstention where it cannot be trusted. max_per_camera = 1 (--max_per_camera): the
+    negatives are the partner camera's impostors, and the cut is weighted by the share of
+    tracklets with a match."""
     cameras = np.asarray(cameras)
     neighbours = other_camera_neighbours(distances, cameras, search)  # one search for both pair kinds
     positives = mutual_cross_camera_pairs(distances, cameras, neighbours=neighbours)
@@ -117,27 +130,36 @@ def estimated_threshold(distances: Distances, cameras: np.ndarray, cannot_link: 
     if len(positives) < needed:
         raise Abstention(f"the threshold cannot be estimated: {len(positives)} mutually nearest cross-camera "
                          f"pairs, fewer than {needed}; {HOW_INSTEAD}")
+    once = max_per_camera == 1
     negatives, source = np.asarray(cannot_link, np.int64).reshape(-1, 2), "time overlaps in one camera"
-    if len(negatives) < MIN_NEGATIVES:
-        own_camera = max_per_camera != 1
-        negatives = hard_negative_pairs(distances, cameras, positives, search, neighbours, own_camera)
-        source = "nearest impostors of the mutual pairs" + ("" if own_camera else " in other cameras")
+    if len(negatives) < MIN_NEGATIVES or once:
+        negatives = hard_negative_pairs(distances, cameras, positives, search, neighbours, own_camera=not once)
+        source = "nearest impostors of the mutual pairs" + (" in other cameras" if once else "")
     if not len(negatives):
         raise Abstention(f"the threshold cannot be estimated: no negative pairs; {HOW_INSTEAD}")
-    return separating_threshold(distances.pairs(*positives.T), distances.pairs(*negatives.T), source)
+    near, far = distances.pairs(*positives.T), distances.pairs(*negatives.T)
+    share = None
+    if once:
+        found = np.flatnonzero(neighbours[:, 0] >= 0)
+        share = mixture_weight(distances.pairs(found, neighbours[found, 0]), near, far)
+    return separating_threshold(near, far, source, share)
 
 
-def separating_threshold(near: np.ndarray, far: np.ndarray, source: str) -> Threshold:
-    """Youden's threshold between positive (near) and negative (far) pair distances, with the
-    numbers it was made from; raises Abstention where it separates them by less than MIN_SEPARATION."""
-    value = youden_threshold(near, far)
-    below, wrongly = float(np.mean(near <= value)), float(np.mean(far <= value))
+def separating_threshold(near: np.ndarray, far: np.ndarray, source: str,
+                         partner_share: float | None = None) -> Threshold:
+    """Youden's threshold between positive (near) and negative (far) pair distances, or with
+    partner_share the cut weighted by it (see the module), with the numbers it was made from;
+    raises Abstention where Youden's cut separates them by less than MIN_SEPARATION."""
+    cut = youden_threshold(near, far)
+    below, wrongly = float(np.mean(near <= cut)), float(np.mean(far <= cut))
     if below - wrongly < MIN_SEPARATION:
-        raise Abstention(f"the estimated threshold is unreliable: at its best cut ({value:.4f}) "
+        raise Abstention(f"the estimated threshold is unreliable: at its best cut ({cut:.4f}) "
                          f"{below:.0%} of the mutual pairs and {wrongly:.0%} of the {source} are below it, "
                          f"a separation of {below - wrongly:.2f} < {MIN_SEPARATION}; {HOW_INSTEAD}")
-    return Threshold(value, "estimated", len(near), len(far), source, below - wrongly, below, wrongly,
-                     float(np.median(near)), float(np.median(far)))
+    value = cut if partner_share is None else youden_threshold(near, far, partner_share)
+    return Threshold(value, "estimated", len(near), len(far), source, below - wrongly,
+                     float(np.mean(near <= value)), float(np.mean(far <= value)),
+                     float(np.median(near)), float(np.median(far)), partner_share)
 
 
 def described(estimate: Threshold) -> str:
@@ -145,7 +167,9 @@ def described(estimate: Threshold) -> str:
     return (f"threshold estimated from {estimate.positives} mutually nearest cross-camera pairs "
             f"({estimate.positives_below:.0%} below it, median {estimate.positive_median:.4f}) and "
             f"{estimate.negatives} negatives, {estimate.negative_pairs} ({estimate.negatives_below:.0%} below, "
-            f"median {estimate.negative_median:.4f}): separation {estimate.separation:.2f}")
+            f"median {estimate.negative_median:.4f}): separation {estimate.separation:.2f}"
+            + ("" if estimate.partner_share is None else
+               f"; cut weighted by the share of tracklets with a match, {estimate.partner_share:.2f}"))
 
 
 def collapsed(person: np.ndarray) -> bool:
