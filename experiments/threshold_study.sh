@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The label-free threshold study of docs/identities.md for one input and one training seed: folders
 # without tracks.csv -> DAL training and the untrained network -> exports -> dal_tf.score_identities
-# (the estimated threshold against the best one), as it comes and with --max_per_camera=1, then its
-# tables and how each estimate was made (or why it abstained) copied into
-# experiments/results/threshold/FLAGS/INPUT_seedSEED.csv and .log, and FLAGS/max_per_camera_1/ the same.
+# (the estimated threshold against the best one), as it comes and with --max_per_camera=1 and
+# --debias_cameras, then its tables and how each estimate was made (or why it abstained) copied into
+# experiments/results/threshold/FLAGS/INPUT_seedSEED.csv and .log, each variant in a folder below.
 # Each step is skipped where its output exists, so a killed study resumes;
-# `python experiments/threshold_table.py --results=experiments/results/threshold/FLAGS[/max_per_camera_1]`
-# makes the table from what is there.
+# `python experiments/threshold_table.py --results=experiments/results/threshold/FLAGS[/VARIANT]` makes
+# the table from what is there.
 #
 #   bash experiments/threshold_study.sh OUT split|prid_like SEED [FLAGS]
 #
@@ -37,14 +37,15 @@ esac
 [ -d "$out/untrained_run" ] || python -m dal_tf.train "${flags[@]}" --train_dir="$out/untrained_run" --max_steps=0
 [ -d "$out/export" ] || python -m dal_tf.export --train_dir="$out/run" --out="$out/export"
 [ -d "$out/untrained" ] || python -m dal_tf.export --train_dir="$out/untrained_run" --out="$out/untrained"
-# Scored as it comes, and with --max_per_camera=1, as both inputs are people who pass each camera
-# once (the second table goes to RESULTS/max_per_camera_1).
-for limit in 0 1; do
-  kept=$results scores=$out/scores
-  [ "$limit" = 0 ] || { kept=$results/max_per_camera_$limit scores=$out/scores_max_per_camera_$limit; }
+# Scored as it comes, and with the identities flags for people who pass each camera once
+# (--max_per_camera=1, as both inputs are) and for camera bias, alone and together: each variant's
+# tables go to RESULTS/VARIANT (the flags' names and values joined by "+").
+for variant in "" --max_per_camera=1 --debias_cameras "--max_per_camera=1 --debias_cameras"; do
+  name=$(echo "$variant" | sed 's/--//g; s/=/_/g; s/ /+/g')
+  kept=$results/$name scores=$out/scores${name:+_$name}
+  # shellcheck disable=SC2086  # the variant is several flags
   python -m dal_tf.score_identities --saved_model="$out/export" --untrained="$out/untrained" \
-      --data_dir="$out/folders" --max_per_camera="$limit" --csv="$scores.csv" 2> "$scores.log" \
-      || { cat "$scores.log" >&2; exit 1; }
+      --data_dir="$out/folders" $variant --csv="$scores.csv" 2> "$scores.log" || { cat "$scores.log" >&2; exit 1; }
   mkdir -p "$kept"
   cp "$scores.csv" "$kept/${input}_seed${seed}.csv"
   grep "threshold" "$scores.log" > "$kept/${input}_seed${seed}.log"  # how each threshold was found

@@ -8,7 +8,7 @@ import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import cdist, pdist
 
-from dal_tf.config import RerankConfig
+from dal_tf.config import EmbeddingConfig, RerankConfig
 from dal_tf.people import calibration, clustering, grouping
 from dal_tf.people.clustering import Distances
 from dal_tf.people.scores import clustering_scores
@@ -103,16 +103,27 @@ def test_people_threshold_is_the_best_pair_f1_hand_case():
 
 
 def test_identities_take_the_people_threshold_and_say_when_an_export_has_none():
-    reranking = RerankConfig()
-    plain = dict(reranking=dataclasses.asdict(reranking))
+    embedding = EmbeddingConfig()
+    plain = dict(reranking=dataclasses.asdict(RerankConfig()))  # as calibrated before --debias_cameras
     both = {"threshold": dict(value=0.9, **plain), "people_threshold": dict(value=0.6, **plain)}
     lines = []
-    assert calibration.distance_limit("", "threshold", both, reranking, lines.append, "people_threshold") == 0.6
-    assert calibration.distance_limit("", "max_distance", both, reranking, lines.append) == 0.9
+    assert calibration.distance_limit("", "threshold", both, embedding, lines.append, "people_threshold") == 0.6
+    assert calibration.distance_limit("", "max_distance", both, embedding, lines.append) == 0.9
     old = {"threshold": both["threshold"]}  # calibrated by 0.2.0
-    assert calibration.distance_limit("", "threshold", old, reranking, lines.append, "people_threshold") is None
+    assert calibration.distance_limit("", "threshold", old, embedding, lines.append, "people_threshold") is None
     assert lines[-1] == ("--threshold: the export was calibrated before dal_tf 0.3.0, with no people_threshold; "
                          "run dal_tf.calibrate again")
+
+
+def test_a_calibration_holds_only_under_its_distance_settings():
+    debias = EmbeddingConfig(debias_cameras=True)
+    measured = {"people_threshold": dict(value=0.6, **calibration.distance_settings(debias))}
+    lines = []
+    assert calibration.distance_limit("", "threshold", measured, debias, lines.append, "people_threshold") == 0.6
+    for other in [EmbeddingConfig(), EmbeddingConfig(debias_cameras=True, reranking=RerankConfig(rerank=True))]:
+        assert calibration.distance_limit("", "threshold", measured, other, lines.append, "people_threshold") is None
+        assert lines[-1] == ("--threshold: the export's calibrated threshold was measured with other distance "
+                             "settings (re-ranking, --debias_cameras); not used")
 
 
 def test_cross_camera_negatives_count_equals_brute_force():

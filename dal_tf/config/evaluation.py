@@ -73,6 +73,8 @@ class EmbeddingConfig(Checked):
     batch_size: int = option(128, "Frames per batch (memory is bounded by it).")
     pooling: str = option("max", "Pooling of frame features into a tracklet feature.", POOLINGS)
     reranking: RerankConfig = RerankConfig()
+    debias_cameras: bool = option(False, "Subtract each camera's mean tracklet feature, then normalise again, "
+                                  "before the distances: a camera's light and colour shift all its tracklets alike.")
 
     def __post_init__(self):
         super().__post_init__()

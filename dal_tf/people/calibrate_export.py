@@ -4,7 +4,6 @@ written into the export's metadata."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 
@@ -65,7 +64,7 @@ def calibrate_export(config: CalibrateConfig, log=print) -> dict:
     result = dict(value=chosen, false_match_rate=config.false_match_rate, equal_error_threshold=equal,
                   equal_error_rate=equal_rate, thresholds_at_false_match_rates={str(r): t for r, t in at_rates.items()},
                   people_threshold=people, pair_f1=pair_f1, positive_pairs=len(positive), negative_pairs=len(negative),
-                  reranking=dataclasses.asdict(embedding.reranking), data_dir=os.path.abspath(config.data_dir))
+                  **calibration.distance_settings(embedding), data_dir=os.path.abspath(config.data_dir))
     plot_png(positive, negative, {"EER": equal, **{f"{r:.1%}": t for r, t in at_rates.items()}, "people": people},
              config.plot)
     if config.write:
@@ -73,7 +72,7 @@ def calibrate_export(config: CalibrateConfig, log=print) -> dict:
         with open(path) as handle:
             stored = json.load(handle)
         stored[calibration.THRESHOLD] = result
-        stored[calibration.PEOPLE_THRESHOLD] = dict(value=people, pair_f1=pair_f1, reranking=result["reranking"],
-                                                    data_dir=result["data_dir"])
+        stored[calibration.PEOPLE_THRESHOLD] = dict(value=people, pair_f1=pair_f1, **calibration.distance_settings(
+            embedding), data_dir=result["data_dir"])
         atomic_write_json(path, stored)
     return result

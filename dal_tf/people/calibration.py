@@ -14,8 +14,8 @@ has P - 1 of them per camera. PEOPLE_THRESHOLD is instead the cut with the highe
 matches by how many negatives there are.
 
 dal_tf.calibrate writes its thresholds into the export's metadata, THRESHOLD for match and
-PEOPLE_THRESHOLD for identities, with the re-ranking setting they were measured with: re-ranked
-and Euclidean distances have different scales, so they are used only under the same setting.
+PEOPLE_THRESHOLD for identities, with the distance settings they were measured with (re-ranking,
+--debias_cameras): each gives distances of another scale, so they are used only under the same.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import dataclasses
 
 import numpy as np
 
-from dal_tf.config import RerankConfig
+from dal_tf.config import EmbeddingConfig
 from dal_tf.config import distance_limit as parse_limit
 
 THRESHOLD = "threshold"
@@ -72,26 +72,36 @@ def threshold_at(negative: np.ndarray, false_match_rate: float) -> float:
     return float((below + negative[allowed]) / 2)
 
 
-def export_threshold(metadata: dict, reranking: RerankConfig, key: str = THRESHOLD) -> float | None:
-    """The calibrated threshold of an export, if it was measured with these re-ranking settings."""
+def distance_settings(embedding: EmbeddingConfig) -> dict:
+    """What a calibration records of how its distances were computed."""
+    return dict(reranking=dataclasses.asdict(embedding.reranking), debias_cameras=embedding.debias_cameras)
+
+
+def export_threshold(metadata: dict, embedding: EmbeddingConfig, key: str = THRESHOLD) -> float | None:
+    """The calibrated threshold of an export, if it was measured with these distance settings (a
+    calibration from before --debias_cameras existed was measured without it)."""
     entry = metadata.get(key)
-    if not entry or entry["reranking"] != dataclasses.asdict(reranking):
+    if not entry:
+        return None
+    recorded = dict(reranking=entry.get("reranking"), debias_cameras=entry.get("debias_cameras", False))
+    if recorded != distance_settings(embedding):
         return None
     return float(entry["value"])
 
 
-def distance_limit(text: str, flag: str, metadata: dict, reranking: RerankConfig, log,
+def distance_limit(text: str, flag: str, metadata: dict, embedding: EmbeddingConfig, log,
                    key: str = THRESHOLD) -> float | None:
     """--<flag>'s distance: the number given, None for none, or by default the export's calibrated
     threshold under `key` (None where it has none; the log says why)."""
     value = parse_limit(text, flag)
     if value is not None:
         return None if value == float("inf") else value
-    calibrated = export_threshold(metadata, reranking, key)
+    calibrated = export_threshold(metadata, embedding, key)
     if calibrated is not None:
         log(f"--{flag}: the export's calibrated threshold {calibrated:.4f}")
     elif metadata.get(key):
-        log(f"--{flag}: the export's calibrated threshold was measured with other re-ranking settings; not used")
+        log(f"--{flag}: the export's calibrated threshold was measured with other distance settings (re-ranking, "
+            "--debias_cameras); not used")
     elif metadata.get(THRESHOLD):
         log(f"--{flag}: the export was calibrated before dal_tf 0.3.0, with no {key}; run dal_tf.calibrate again")
     return calibrated

@@ -32,7 +32,7 @@ def chosen_threshold(text: str, metadata: dict, embedding: EmbeddingConfig, dist
         raise UserInputError(f"--threshold={text} must be a number; empty estimates one")
     if given is not None:
         return threshold.Threshold(given, "--threshold")
-    calibrated = calibration.distance_limit("", "threshold", metadata, embedding.reranking, log,
+    calibrated = calibration.distance_limit("", "threshold", metadata, embedding, log,
                                             calibration.PEOPLE_THRESHOLD)
     if calibrated is not None:
         return threshold.Threshold(calibrated, "calibrated")
@@ -64,7 +64,7 @@ def find_people(config: IdentitiesConfig, log=print) -> dict:
                    threshold={k: v for k, v in dataclasses.asdict(cut).items() if v is not None},
                    cannot_links=len(cannot), graph=dataclasses.asdict(graph),
                    saved_model=os.path.abspath(config.embedding.saved_model),
-                   reranking=dataclasses.asdict(config.embedding.reranking),
+                   **calibration.distance_settings(config.embedding),
                    scores=clustering_scores(person, footage.truth))
     log(f"{len(names)} tracklets of {len(footage.camera_names)} cameras -> {summary['people']} people "
         f"({summary['people_in_several_cameras']} seen by two or more cameras); threshold {cut.value:.4f} "

@@ -17,6 +17,7 @@ from dal_tf.datasets.folders_layout import scan_layout, tracklet_name
 from dal_tf.datasets.prepared import MANIFEST, read_manifest, tracklet_set
 from dal_tf.evaluation import features
 from dal_tf.people import files, grouping
+from dal_tf.people.camera_bias import debiased
 from dal_tf.people.clustering import Distances, overlapping_in_time
 
 
@@ -58,7 +59,10 @@ def read_footage(data_dir: str, tracks: dict | None, log) -> Footage:
 
 def embedded(footage: Footage, embedder: features.FrameEmbedder, embedding: EmbeddingConfig,
              log) -> tuple[np.ndarray, Distances]:
-    """(tracklet features, their distances) under an export's embedder."""
+    """(tracklet features, their distances) under an export's embedder (with --debias_cameras, the
+    features debiased)."""
     pooled = features.tracklet_features(embedder, footage.tracklets, batch_size=embedding.batch_size,
                                         pooling=embedding.pooling, read=footage.read, log=log)
+    if embedding.debias_cameras:
+        pooled = debiased(pooled, footage.cameras)
     return pooled, grouping.tracklet_distances(pooled, embedding.reranking)

@@ -18,6 +18,7 @@ from dal_tf.datasets.prepared import tracklet_set
 from dal_tf.evaluation import features, reranking
 from dal_tf.evaluation.contact_sheet import QUERY, Cell, contact_sheet, middle_frame, verdict_colour
 from dal_tf.people import calibration
+from dal_tf.people.camera_bias import debiased
 
 
 def rank_gallery(distances, top_k: int) -> list[list[int]]:
@@ -51,9 +52,11 @@ def match(config: MatchConfig, log=None) -> tuple[list, dict]:
     names, tracklets, cameras, people, read, queries, gallery = candidates(config, log)
     embedding = config.embedding
     embedder, metadata = features.saved_model_embedder(embedding.saved_model)
-    limit = calibration.distance_limit(config.max_distance, "max_distance", metadata, embedding.reranking, log)
+    limit = calibration.distance_limit(config.max_distance, "max_distance", metadata, embedding, log)
     pooled = features.tracklet_features(embedder, tracklets, batch_size=embedding.batch_size,
                                         pooling=embedding.pooling, read=read, log=log)
+    if embedding.debias_cameras:  # with --query and --gallery, each is one camera
+        pooled = debiased(pooled, cameras)
     distances = reranking.ranking_distances(pooled[queries], pooled[gallery], embedding.reranking)
     if config.data_dir:  # only other cameras' tracklets
         distances = np.where(cameras[queries][:, None] == cameras[gallery][None, :], np.inf, distances)
