@@ -8,29 +8,34 @@
 # `python experiments/threshold_table.py --results=experiments/results/threshold/FLAGS[/VARIANT]` makes
 # the table from what is there.
 #
-#   bash experiments/threshold_study.sh OUT split|prid_like SEED [FLAGS]
+#   bash experiments/threshold_study.sh OUT split|prid_like SEED [FLAGS] [STEPS]
 #
 # FLAGS: the training's flag file in experiments/flags, synthetic_demo (command 1's, the default)
 #   or synthetic_release (the release's recipe at the same size).
+# STEPS: prid_like's training steps on itself (default 400); other than 400, the results go to
+#   experiments/results/threshold/FLAGS_STEPS_steps.
 # split: the built-in synthetic data set's test split as folders (60 people, 120 tracklets), scored
 #   with the training of command 1's data (the other people);
 # prid_like: a PRID-like data set rendered from seed 5 (120 people, each once in both cameras),
-#   trained on itself for 400 steps (--dataset=folders), as on one's own footage.
+#   trained on itself for STEPS steps (--dataset=folders), as on one's own footage.
 # Uses the ImageNet MobileNet of ../shared/weights (or DAL_WEIGHTS).
 set -euo pipefail
-out=$1 input=$2 seed=$3 recipe=${4:-synthetic_demo}
+out=$1 input=$2 seed=$3 recipe=${4:-synthetic_demo} steps=${5:-400}
 weights=${DAL_WEIGHTS:-../shared/weights/mobilenet_v1_1.0_no_top.weights.h5}
 results=$(dirname "$0")/results/threshold/$recipe
+[[ $steps =~ ^[1-9][0-9]*$ ]] || { echo "STEPS must be a positive whole number, not $steps" >&2; exit 2; }
+[ "$steps" = 400 ] || results=${results}_${steps}_steps
 flagfile=$(dirname "$0")/flags/$recipe.flags
 [ -f "$flagfile" ] || { echo "FLAGS must name a file of experiments/flags without .flags, not $recipe" >&2; exit 2; }
 flags=(--flagfile="$flagfile" --weights="$weights")
 case $input in
   split)
+    [ "$steps" = 400 ] || { echo "STEPS is prid_like's: split is scored with command 1's training" >&2; exit 2; }
     [ -d "$out/folders" ] || python experiments/synthetic_as_folders.py --out="$out/folders";;
   prid_like)
     [ -d "$out/folders" ] || python experiments/synthetic_as_folders.py --out="$out/folders" --seed=5 --people=120 \
         --render_dir="$out/render"
-    flags+=(--dataset=folders --data_dir="$out/folders" --max_steps=400);;
+    flags+=(--dataset=folders --data_dir="$out/folders" --max_steps="$steps");;
   *) echo "INPUT must be split or prid_like, not $input" >&2; exit 2;;
 esac
 [ -d "$out/run" ] || python -m dal_tf.train "${flags[@]}" --train_dir="$out/run" --seed="$seed"
