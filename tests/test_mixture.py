@@ -43,3 +43,17 @@ def test_silverman_bandwidth():
     sample = np.arange(10.0)  # std 2.872, IQR 4.5 / 1.34 = 3.358: the std is the smaller
     assert mixture.bandwidth(sample, 0.0) == pytest.approx(0.9 * np.std(sample) * 10 ** -0.2)
     assert mixture.bandwidth(np.ones(5), 0.25) == 0.25
+
+
+def test_large_samples_by_their_quantiles_and_in_blocks(monkeypatch):
+    # the same weight whether the densities use every value at once, or quantiles block by block
+    rng = np.random.default_rng(2)
+    first, second = rng.normal(0.4, 0.1, 900), rng.normal(0.8, 0.1, 700)
+    mixed = np.concatenate([rng.normal(0.4, 0.1, 600), rng.normal(0.8, 0.1, 400)])
+    whole = mixture.mixture_weight(mixed, first, second)
+    monkeypatch.setattr(mixture, "KERNELS", 300)
+    monkeypatch.setattr(mixture, "BLOCK_VALUES", 1000)
+    assert len(mixture.kernels(first)) == 300 and mixture.kernels(first)[[0, -1]].tolist() == [first.min(), first.max()]
+    assert mixture.mixture_weight(mixed, first, second) == pytest.approx(whole, abs=0.01)
+    monkeypatch.setattr(mixture, "KERNELS", 10 ** 6)
+    assert mixture.mixture_weight(mixed, first, second) == pytest.approx(whole, rel=1e-12)  # blocks alone: exact

@@ -5,6 +5,8 @@ match in another camera.
 Each component's density is a Gaussian kernel density estimate of its sample (Silverman's rule of
 thumb for the bandwidth); with the densities fixed, the log-likelihood of the mixed sample is
 concave in the weight, so EM (Dempster, Laird and Rubin 1977) converges to its one maximum.
+Memory is bounded for any number of tracklets: a sample of more than KERNELS values is represented
+by KERNELS of its quantiles, and the densities are evaluated a block of points at a time.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import numpy as np
 ITERATIONS = 1000
 TOLERANCE = 1e-9
 BANDWIDTH_FLOOR = 0.01  # of the two samples' pooled standard deviation: a sample of equal values
+KERNELS = 4096
+BLOCK_VALUES = 2 ** 22  # points x kernels evaluated at once
 
 
 def bandwidth(sample: np.ndarray, floor: float) -> float:
@@ -25,12 +29,24 @@ def bandwidth(sample: np.ndarray, floor: float) -> float:
     return max(0.9 * spread * len(sample) ** -0.2, floor)
 
 
+def kernels(sample: np.ndarray) -> np.ndarray:
+    """The sample itself, or KERNELS of its quantiles where it is larger (evenly spaced order statistics)."""
+    if len(sample) <= KERNELS:
+        return sample
+    return np.sort(sample)[np.linspace(0, len(sample) - 1, KERNELS).round().astype(np.int64)]
+
+
 def log_density(sample: np.ndarray, points: np.ndarray, width: float) -> np.ndarray:
     """[len(points)] the log of the Gaussian kernel density estimate of sample, at points."""
-    z = (points[:, None] - sample[None, :]) / width
-    log_kernels = -0.5 * z * z
-    top = log_kernels.max(axis=1)
-    return top + np.log(np.exp(log_kernels - top[:, None]).sum(axis=1)) - np.log(len(sample) * width * np.sqrt(2 * np.pi))
+    centres = kernels(sample)
+    step = max(1, BLOCK_VALUES // len(centres))
+    out = np.empty(len(points))
+    for start in range(0, len(points), step):
+        z = (points[start:start + step, None] - centres[None, :]) / width
+        log_kernels = -0.5 * z * z
+        top = log_kernels.max(axis=1)
+        out[start:start + step] = top + np.log(np.exp(log_kernels - top[:, None]).sum(axis=1))
+    return out - np.log(len(centres) * width * np.sqrt(2 * np.pi))
 
 
 def mixture_weight(mixed: np.ndarray, first: np.ndarray, second: np.ndarray) -> float:
