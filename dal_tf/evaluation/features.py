@@ -22,12 +22,9 @@ from dal_tf.config import POOLINGS, ModelConfig
 from dal_tf.datasets import input_pipeline
 from dal_tf.datasets.base import TrackletSet
 from dal_tf.deploy.saved_model import METADATA
+from dal_tf.utils.arrays import l2_normalize_rows
 from dal_tf.utils.errors import UserInputError, op_error_message
 from dal_tf.utils.progress import Progress
-
-
-def l2_normalize_rows(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 class TrackletPooler:

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def normalised(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length; a zero row stays zero."""
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+from dal_tf.utils.arrays import l2_normalize_rows
 
 
 def debiased(features: np.ndarray, cameras: np.ndarray) -> np.ndarray:
     """[N, D] l2(l2(f) - mean of l2(f) over f's camera); a camera of one tracklet, whose mean is
     the tracklet itself, is left as it is."""
-    x = normalised(np.asarray(features, np.float64))
+    x = l2_normalize_rows(np.asarray(features, np.float64))
     cameras = np.asarray(cameras)
     shifted = x.copy()
     for camera in np.unique(cameras):
         rows = cameras == camera
         if rows.sum() > 1:
             shifted[rows] -= x[rows].mean(axis=0)
-    return normalised(shifted)
+    return l2_normalize_rows(shifted)

@@ -16,6 +16,7 @@ import scipy.sparse.csgraph
 from dal_tf.config import RerankConfig
 from dal_tf.evaluation import reranking as rerank
 from dal_tf.people.clustering import Distances, average_linkage, nearest_neighbours
+from dal_tf.utils.arrays import l2_normalize_rows
 from dal_tf.utils.errors import UserInputError
 
 RERANK_LIMIT = 20000  # --rerank's distances are a dense N x N matrix
@@ -91,5 +92,5 @@ def centre_distances(features: np.ndarray, person: np.ndarray) -> np.ndarray:
     _, labels = np.unique(person, return_inverse=True)
     sums = np.zeros((labels.max() + 1, features.shape[1]))
     np.add.at(sums, labels, features)
-    centres = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    centres = l2_normalize_rows(sums)
     return np.linalg.norm(features - centres[labels], axis=1)

@@ -98,7 +98,8 @@ def embedding_rows(label: str, export, config: ScoreIdentitiesConfig, footage, t
         except threshold.Abstention as refusal:  # what identities would do: refuse, with this line
             log(f"{label}: {refusal}")
             rows.append({"embedding": label, "people from": f"estimated threshold{suffix}: {ABSTAINS}"})
-    best = max(candidate_cuts(near, chosen_values), key=lambda t: clustering_scores(clustered(t, cannot), footage.truth)["pairwise_f1"])
+    best = max(candidate_cuts(near, chosen_values),
+               key=lambda t: clustering_scores(clustered(t, cannot), footage.truth)["pairwise_f1"])
     rows.append(row(label, "best threshold", best, clustered(best, cannot), footage, truth_boxes))
     return rows
 
