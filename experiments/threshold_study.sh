@@ -8,16 +8,19 @@
 # `python experiments/threshold_table.py --results=experiments/results/threshold/FLAGS[/VARIANT]` makes
 # the table from what is there.
 #
-#   bash experiments/threshold_study.sh OUT split|prid_like SEED [FLAGS] [STEPS]
+#   bash experiments/threshold_study.sh OUT split|prid_like|prid_unmatched SEED [FLAGS] [STEPS]
 #
 # FLAGS: the training's flag file in experiments/flags, synthetic_demo (command 1's, the default)
 #   or synthetic_release (the release's recipe at the same size).
-# STEPS: prid_like's training steps on itself (default 400); other than 400, the results go to
-#   experiments/results/threshold/FLAGS_STEPS_steps.
+# STEPS: the PRID-like sets' training steps on themselves (default 400); other than 400, the
+#   results go to experiments/results/threshold/FLAGS_STEPS_steps.
 # split: the built-in synthetic data set's test split as folders (60 people, 120 tracklets), scored
 #   with the training of command 1's data (the other people);
 # prid_like: a PRID-like data set rendered from seed 5 (120 people, each once in both cameras),
-#   trained on itself for STEPS steps (--dataset=folders), as on one's own footage.
+#   trained on itself for STEPS steps (--dataset=folders), as on one's own footage;
+# prid_unmatched: as prid_like, rendered from seed 6: 100 people in both cameras and 100 more in
+#   one camera only (50 each), so that a third of the tracklets have no match, as most of PRID
+#   2011's (200 of 934 people pass both cameras).
 # Uses the ImageNet MobileNet of ../shared/weights (or DAL_WEIGHTS).
 set -euo pipefail
 out=$1 input=$2 seed=$3 recipe=${4:-synthetic_demo} steps=${5:-400}
@@ -29,15 +32,18 @@ flagfile=$(dirname "$0")/flags/$recipe.flags
 [ -f "$flagfile" ] || { echo "FLAGS must name a file of experiments/flags without .flags, not $recipe" >&2; exit 2; }
 flags=(--flagfile="$flagfile" --weights="$weights")
 case $input in
-  split)
-    [ "$steps" = 400 ] || { echo "STEPS is prid_like's: split is scored with command 1's training" >&2; exit 2; }
-    [ -d "$out/folders" ] || python experiments/synthetic_as_folders.py --out="$out/folders";;
-  prid_like)
-    [ -d "$out/folders" ] || python experiments/synthetic_as_folders.py --out="$out/folders" --seed=5 --people=120 \
-        --render_dir="$out/render"
-    flags+=(--dataset=folders --data_dir="$out/folders" --max_steps="$steps");;
-  *) echo "INPUT must be split or prid_like, not $input" >&2; exit 2;;
+  split) [ "$steps" = 400 ] || { echo "STEPS is for the PRID-like sets: split is scored with command 1's training" >&2; exit 2; };;
+  prid_like) render=(--seed=5 --people=120);;
+  prid_unmatched) render=(--seed=6 --people=100 --single_camera=100);;
+  *) echo "INPUT must be split, prid_like or prid_unmatched, not $input" >&2; exit 2;;
 esac
+if [ "$input" = split ]; then
+  [ -d "$out/folders" ] || python experiments/synthetic_as_folders.py --out="$out/folders"
+else
+  [ -d "$out/folders" ] || python experiments/synthetic_as_folders.py --out="$out/folders" "${render[@]}" \
+      --render_dir="$out/render"
+  flags+=(--dataset=folders --data_dir="$out/folders" --max_steps="$steps")
+fi
 [ -d "$out/run" ] || python -m dal_tf.train "${flags[@]}" --train_dir="$out/run" --seed="$seed"
 [ -d "$out/untrained_run" ] || python -m dal_tf.train "${flags[@]}" --train_dir="$out/untrained_run" --max_steps=0
 [ -d "$out/export" ] || python -m dal_tf.export --train_dir="$out/run" --out="$out/export"
