@@ -132,6 +132,33 @@ def test_part_losses_gradients_and_updates_match_numpy(name):
     assert merges > 0  # the case exercises the association, not only the intra update
 
 
+def waited_for(op: tf.Operation) -> set:
+    """The names of every op that op waits for, through its inputs and its control inputs."""
+    seen, todo = set(), [op]
+    while todo:
+        current = todo.pop()
+        for parent in [t.op for t in current.inputs] + list(current.control_inputs):
+            if parent.name not in seen:
+                seen.add(parent.name)
+                todo.append(parent)
+    return seen
+
+
+def test_every_table_changes_after_the_steps_gradients():
+    """A training step writes its tables only once its gradients are computed: written beside the
+    backward pass, --parts runs differed in rounding from run to run (docs/demo.md)."""
+    from dal_tf.training import distribution
+
+    model = striped_model(AssociationConfig(), 2)
+    step = distribution.step_function(model, tf.distribute.get_strategy())
+    batch = (tf.TensorSpec([8, HEIGHT, WIDTH, CHANNELS]), tf.TensorSpec([8], tf.int32), tf.TensorSpec([8], tf.int32))
+    graph = step.get_concrete_function(batch).graph
+    writes = [op for op in graph.get_operations() if op.type == "ResourceScatterUpdate"]
+    assert len(writes) >= 3 * len(model.tables())  # intra, cross and partner of every table
+    for op in writes:
+        assert any(name.startswith("gradient_tape/") for name in waited_for(op)), op.name
+
+
 def test_mean_initialisation_fills_every_table_from_its_own_feature():
     """--anchor_init=mean: each table's rows are the mean of its own normalised feature over the
     tracklet's frames."""

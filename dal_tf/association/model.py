@@ -147,11 +147,17 @@ class DALModel(EmbeddingModel):
         return self._gradients(tape, total, replicas), dict(features=features, rows=rows, logs=logs)
 
     def apply_step(self, gradients, state):
-        association_started = self.association_started()
-        logs = super().apply_step(gradients, state)
-        for tables, features in zip(self.tables(), state["features"]):
-            tables.update(features, state["rows"], self.association_config, association_started=association_started)
-        return dict(logs, **self.association_monitor())
+        # The tables change once the step's gradients exist. Left to run beside the backward pass,
+        # their updates made runs with --parts (five sets of tables) differ in rounding from the
+        # second step and diverge within 100 steps; ordered, runs repeat bit for bit, and the
+        # release's step (one set) computes the same as before (docs/demo.md).
+        with tf.control_dependencies([g for g in gradients if g is not None]):
+            association_started = self.association_started()
+            logs = super().apply_step(gradients, state)
+            for tables, features in zip(self.tables(), state["features"]):
+                tables.update(features, state["rows"], self.association_config,
+                              association_started=association_started)
+            return dict(logs, **self.association_monitor())
 
     def refresh_association(self) -> str:
         """Between steps, on the host: a rule recomputed now and then (--association=clusters)
