@@ -147,10 +147,10 @@ class DALModel(EmbeddingModel):
         return self._gradients(tape, total, replicas), dict(features=features, rows=rows, logs=logs)
 
     def apply_step(self, gradients, state):
-        # The tables change once the step's gradients exist. Left to run beside the backward pass,
-        # their updates made runs with --parts (five sets of tables) differ in rounding from the
-        # second step and diverge within 100 steps; ordered, runs repeat bit for bit, and the
-        # release's step (one set) computes the same as before (docs/demo.md).
+        # The tables change once the step's gradients exist. Run beside the backward pass, their
+        # updates made runs with --parts (five sets of tables) part after some dozens of steps;
+        # ordered, runs repeat bit for bit, and the release's step (one set) computes the same
+        # bits as before (docs/demo.md).
         with tf.control_dependencies([g for g in gradients if g is not None]):
             association_started = self.association_started()
             logs = super().apply_step(gradients, state)
