@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from dal_tf.neighbours import dbscan
+from dal_tf.utils.arrays import l2_normalize_rows
 
 
 def main():
@@ -28,7 +29,7 @@ def main():
     path = os.path.join(directory, f"ckpt-{args.step}") if args.step else tf.train.latest_checkpoint(directory)
     intra = tf.train.load_checkpoint(path).get_tensor("anchors/intra/.ATTRIBUTES/VARIABLE_VALUE")
     visited = np.any(intra != 0, axis=1)
-    unit = intra[visited] / np.linalg.norm(intra[visited], axis=1, keepdims=True)
+    unit = l2_normalize_rows(intra[visited])
     print(f"{path}: {visited.sum()} visited anchors of {len(intra)}")
     print("| k1, k2, min_samples | eps | clusters | largest | outliers | rows with partners |")
     print("|---|---:|---:|---:|---:|---:|")

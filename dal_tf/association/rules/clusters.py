@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from dal_tf.association import ranking
 from dal_tf.neighbours import dbscan, reciprocal
+from dal_tf.utils.arrays import l2_normalize_rows
 
 MAX_PARTNERS = 31
 
@@ -66,7 +67,7 @@ def cluster_partners(intra: np.ndarray, eps: float, max_partners: int = MAX_PART
     visited = np.flatnonzero(np.any(intra != 0, axis=1))
     if len(visited) < 2:
         return partners
-    unit = intra[visited] / np.linalg.norm(intra[visited], axis=1, keepdims=True)
+    unit = l2_normalize_rows(intra[visited])
     labels = dbscan.jaccard_clusters(unit, eps, k1, k2, min_samples)
     for label in np.unique(labels[labels >= 0]):
         members = np.flatnonzero(labels == label)  # ascending: ties go to the lower row
